@@ -1,0 +1,96 @@
+/**
+ * Reads a synthesized cloud assembly (`cdk.out`): the stack's template and where its assets are.
+ * Plain JSON on purpose: the manifest format is stable and the deployer needs three fields of it.
+ */
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { OrderEventsError } from '../../lambdas/shared/errors.ts';
+import type { TemplateValue } from './intrinsics.ts';
+
+/** A template resource as synthesized. */
+export interface TemplateResource {
+  readonly Type: string;
+  readonly Properties?: Record<string, TemplateValue>;
+  readonly DependsOn?: string | string[];
+  readonly Condition?: string;
+  readonly Metadata?: Record<string, TemplateValue>;
+}
+
+/** The parts of a CloudFormation template the local deployer reads. */
+export interface Template {
+  readonly Parameters?: Record<string, { Type: string; Default?: TemplateValue }>;
+  readonly Conditions?: Record<string, TemplateValue>;
+  readonly Mappings?: Record<string, TemplateValue>;
+  readonly Resources: Record<string, TemplateResource>;
+  readonly Outputs?: Record<string, { Value: TemplateValue; Condition?: string }>;
+}
+
+/** One stack of a cloud assembly. */
+export interface StackArtifact {
+  readonly stackName: string;
+  /** Absolute path of the assembly directory (asset paths are relative to it). */
+  readonly assemblyDir: string;
+  readonly templatePath: string;
+  readonly template: Template;
+}
+
+/** The assembly is missing, stale or does not contain the stack. */
+export class CloudAssemblyError extends OrderEventsError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'CloudAssemblyError';
+  }
+}
+
+interface Manifest {
+  readonly artifacts?: Record<
+    string,
+    { type: string; displayName?: string; properties?: { templateFile?: string; stackName?: string } }
+  >;
+}
+
+/** Loads `stackName` from the assembly at `assemblyDir` (default `cdk.out`). */
+export function readStackArtifact(stackName: string, assemblyDir = 'cdk.out'): StackArtifact {
+  const dir = resolve(assemblyDir);
+  const manifestPath = join(dir, 'manifest.json');
+  if (!existsSync(manifestPath)) {
+    throw new CloudAssemblyError(`no cloud assembly at ${dir} (run \`npx cdk synth\`)`);
+  }
+  const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as Manifest;
+  const artifacts = Object.entries(manifest.artifacts ?? {}).filter(
+    ([, a]) => a.type === 'aws:cloudformation:stack',
+  );
+  const found = artifacts.find(([id, a]) => (a.properties?.stackName ?? id) === stackName);
+  if (found === undefined) {
+    const names = artifacts.map(([id, a]) => a.properties?.stackName ?? id).join(', ');
+    throw new CloudAssemblyError(`stack ${stackName} not in ${manifestPath} (found: ${names || 'none'})`);
+  }
+  const templateFile = found[1].properties?.templateFile;
+  if (templateFile === undefined) throw new CloudAssemblyError(`stack ${stackName} has no templateFile`);
+  const templatePath = join(dir, templateFile);
+  const template = JSON.parse(readFileSync(templatePath, 'utf8')) as Template;
+  return { stackName, assemblyDir: dir, templatePath, template };
+}
+
+/**
+ * Whether `assemblyDir` is older than any file under `sources` (or missing): then a synth is due.
+ * Compares the manifest's mtime with the newest source file.
+ */
+export function isAssemblyStale(assemblyDir: string, sources: readonly string[]): boolean {
+  const manifest = join(resolve(assemblyDir), 'manifest.json');
+  if (!existsSync(manifest)) return true;
+  const built = statSync(manifest).mtimeMs;
+  return sources.some((source) => newestMtime(resolve(source)) > built);
+}
+
+function newestMtime(path: string): number {
+  if (!existsSync(path)) return 0;
+  const stat = statSync(path);
+  if (!stat.isDirectory()) return stat.mtimeMs;
+  let newest = stat.mtimeMs;
+  for (const entry of readdirSync(path)) {
+    if (entry === 'node_modules' || entry.startsWith('.')) continue;
+    newest = Math.max(newest, newestMtime(join(path, entry)));
+  }
+  return newest;
+}

@@ -1,0 +1,115 @@
+/**
+ * Worker-thread bootstrap that plays the part of the Lambda Node.js runtime for one execution
+ * environment: it imports the bundled asset once (the init phase), then runs one invocation at a
+ * time with a Lambda-like context. Results cross the thread boundary as JSON, as Lambda serialises
+ * them. Loaded by Node's built-in type stripping (erasable syntax only, node: imports only).
+ */
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { parentPort, workerData } from 'node:worker_threads';
+
+/** Static data of the execution environment, passed as `workerData`. */
+export interface LambdaWorkerData {
+  readonly assetDir: string;
+  readonly handler: string;
+  readonly functionName: string;
+  readonly functionArn: string;
+  readonly memoryMb: number;
+  readonly logGroupName: string;
+  readonly logStreamName: string;
+}
+
+/** Parent → worker: run one invocation. */
+export interface InvokeMessage {
+  readonly type: 'invoke';
+  readonly id: number;
+  readonly awsRequestId: string;
+  /** Epoch ms at which the invocation times out. */
+  readonly deadline: number;
+  readonly event: unknown;
+}
+
+/** Worker → parent: the outcome of one invocation. */
+export type ResultMessage =
+  | { readonly type: 'result'; readonly id: number; readonly ok: true; readonly payload: string | undefined }
+  | {
+      readonly type: 'result';
+      readonly id: number;
+      readonly ok: false;
+      readonly error: { readonly errorType: string; readonly errorMessage: string; readonly stack?: string };
+    };
+
+type Handler = (event: unknown, context: unknown) => unknown;
+
+const data = workerData as LambdaWorkerData;
+let loaded: Promise<Handler> | undefined;
+
+function loadHandler(): Promise<Handler> {
+  loaded ??= (async () => {
+    const dot = data.handler.lastIndexOf('.');
+    const moduleName = data.handler.slice(0, dot);
+    const exportName = data.handler.slice(dot + 1);
+    const candidates = ['.mjs', '.js', '.cjs'].map((ext) => join(data.assetDir, `${moduleName}${ext}`));
+    let lastError: unknown;
+    for (const file of candidates) {
+      try {
+        const mod = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
+        const fn = mod[exportName];
+        if (typeof fn !== 'function') throw new Error(`${file} does not export a function '${exportName}'`);
+        return fn as Handler;
+      } catch (error) {
+        lastError = error;
+        if ((error as { code?: string }).code !== 'ERR_MODULE_NOT_FOUND') break;
+      }
+    }
+    throw lastError;
+  })();
+  return loaded;
+}
+
+function describe(error: unknown): { errorType: string; errorMessage: string; stack?: string } {
+  if (error instanceof Error) {
+    return {
+      errorType: error.name,
+      errorMessage: error.message,
+      ...(error.stack ? { stack: error.stack } : {}),
+    };
+  }
+  return { errorType: 'Error', errorMessage: String(error) };
+}
+
+parentPort?.on('message', (message: InvokeMessage) => {
+  if (message.type !== 'invoke') return;
+  const context = {
+    functionName: data.functionName,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: data.functionArn,
+    memoryLimitInMB: String(data.memoryMb),
+    awsRequestId: message.awsRequestId,
+    logGroupName: data.logGroupName,
+    logStreamName: data.logStreamName,
+    callbackWaitsForEmptyEventLoop: true,
+    getRemainingTimeInMillis: () => Math.max(0, message.deadline - Date.now()),
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  };
+  void (async () => {
+    let reply: ResultMessage;
+    try {
+      const handler = await loadHandler();
+      const value = await handler(message.event, context);
+      reply = {
+        type: 'result',
+        id: message.id,
+        ok: true,
+        payload: value === undefined ? undefined : JSON.stringify(value),
+      };
+    } catch (error) {
+      reply = { type: 'result', id: message.id, ok: false, error: describe(error) };
+      // Lambda's runtime logs the error as a line of the function's output.
+      console.error(JSON.stringify({ level: 'ERROR', message: 'Invoke Error', ...describe(error) }));
+    }
+    parentPort?.postMessage(reply);
+  })();
+});

@@ -1,0 +1,100 @@
+/**
+ * The whole embedded runtime in one call: emulators, local deploy of the synthesized stack, the
+ * event source mapping runner and the local API server. Used by `npm start`, the integration
+ * tests and the benchmarks, so all three exercise exactly the same path.
+ */
+import { execFileSync } from 'node:child_process';
+import { type LocalApiServer, startApiServer } from './api-server.ts';
+import { CloudAssemblyError, isAssemblyStale } from './assembly.ts';
+import { type DeployLocalOptions, deployLocal, type LocalDeployment } from './deployer.ts';
+import { type Emulators, startEmulators } from './emulators.ts';
+import { LocalRunner, type LocalRunnerOptions } from './runner.ts';
+
+/** Sources whose change makes cdk.out stale (the CDK app and the handler code). */
+export const SYNTH_SOURCES = [
+  'infra/app.ts',
+  'infra/config.ts',
+  'infra/stacks',
+  'infra/constructs',
+  'lambdas',
+  'cdk.json',
+  'package-lock.json',
+] as const;
+
+/**
+ * Runs the pinned `cdk synth --quiet` when `cdk.out` is missing or older than the sources.
+ * Returns whether it synthesized.
+ */
+export function synthIfStale(
+  assemblyDir = 'cdk.out',
+  log: (line: string) => void = () => undefined,
+): boolean {
+  if (!isAssemblyStale(assemblyDir, SYNTH_SOURCES)) return false;
+  log(`${assemblyDir} is missing or older than infra/ or lambdas/: running cdk synth --quiet`);
+  // The project's own CLI (node_modules/.bin), never a global one. Bundling chatter is shown only
+  // when the synth fails.
+  try {
+    execFileSync('npx', ['--no-install', 'cdk', 'synth', '--quiet', '--output', assemblyDir], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      maxBuffer: 64 * 1024 * 1024,
+    });
+  } catch (error) {
+    const stderr = String((error as { stderr?: Buffer }).stderr ?? '');
+    throw new CloudAssemblyError(`cdk synth failed:\n${stderr.split('\n').slice(-40).join('\n')}`, {
+      cause: error,
+    });
+  }
+  return true;
+}
+
+/** Options of {@link startLocalRuntime}. */
+export interface LocalRuntimeOptions extends Omit<DeployLocalOptions, 'apiEndpoint'>, LocalRunnerOptions {
+  /** Start every enabled event source mapping at once. @default true */
+  readonly startConsumers?: boolean;
+}
+
+/** A running embedded deployment. `stop()` releases every worker, server and port. */
+export interface LocalRuntime {
+  readonly emulators: Emulators;
+  readonly deployment: LocalDeployment;
+  readonly runner: LocalRunner;
+  readonly api: LocalApiServer;
+  /** Resolved stack outputs (same keys as the outputs file). */
+  readonly outputs: Readonly<Record<string, string>>;
+  stop(): Promise<void>;
+}
+
+/** Starts emulators, deploys the stack, starts consumers and the API server. */
+export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Promise<LocalRuntime> {
+  const emulators = await startEmulators();
+  let api: LocalApiServer | undefined;
+  let runner: LocalRunner | undefined;
+  const stop = async (): Promise<void> => {
+    await runner?.close();
+    await api?.close();
+    await emulators.stop();
+  };
+  try {
+    api = await startApiServer();
+    const deployment = await deployLocal(emulators, { ...options, apiEndpoint: api.url });
+    runner = new LocalRunner(deployment, emulators, options);
+    const hostRunner = runner;
+    api.attach(deployment.httpRoutes, (id) => hostRunner.host(id));
+    if (options.startConsumers !== false) runner.startAll();
+    let stopping: Promise<void> | undefined;
+    return {
+      emulators,
+      deployment,
+      runner,
+      api,
+      outputs: deployment.outputs,
+      stop: () => {
+        stopping ??= stop();
+        return stopping;
+      },
+    };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}

@@ -1,0 +1,19 @@
+/** Lambda entry of the analytics consumer: SQS → idempotent {@link recordOrderTotals}. */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { readConsumerConfig } from '../shared/config.ts';
+import { createSqsConsumer } from '../shared/consumer.ts';
+import { dynamoDailyTotals } from './adapters.ts';
+import { recordOrderTotals } from './analytics.ts';
+
+const config = readConsumerConfig();
+const dynamodb = new DynamoDBClient({});
+const totals = dynamoDailyTotals(DynamoDBDocumentClient.from(dynamodb), config.effectTableName);
+
+/** SQS event source handler (ReportBatchItemFailures). */
+export const handler = createSqsConsumer({
+  service: 'analytics',
+  config,
+  dynamodb,
+  handle: (event) => recordOrderTotals(event, totals),
+});

@@ -1,0 +1,24 @@
+/** Lambda entry of the email consumer: SQS → idempotent {@link sendOrderConfirmation}. */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SESv2Client } from '@aws-sdk/client-sesv2';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { readConsumerConfig } from '../shared/config.ts';
+import { createSqsConsumer } from '../shared/consumer.ts';
+import { dynamoNotificationLog, recordOnlyTransport, sesTransport } from './adapters.ts';
+import { sendOrderConfirmation } from './email.ts';
+
+const config = readConsumerConfig();
+const dynamodb = new DynamoDBClient({});
+const fromAddress = process.env.SES_FROM_ADDRESS?.trim();
+const ports = {
+  transport: fromAddress ? sesTransport(new SESv2Client({}), fromAddress) : recordOnlyTransport,
+  log: dynamoNotificationLog(DynamoDBDocumentClient.from(dynamodb), config.effectTableName),
+};
+
+/** SQS event source handler (ReportBatchItemFailures). */
+export const handler = createSqsConsumer({
+  service: 'email',
+  config,
+  dynamodb,
+  handle: (event) => sendOrderConfirmation(event, ports),
+});

@@ -1,0 +1,19 @@
+/** Lambda entry of the inventory consumer: SQS → idempotent {@link reserveInventory}. */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { readConsumerConfig } from '../shared/config.ts';
+import { createSqsConsumer } from '../shared/consumer.ts';
+import { dynamoStockPort } from './adapters.ts';
+import { reserveInventory } from './inventory.ts';
+
+const config = readConsumerConfig();
+const dynamodb = new DynamoDBClient({});
+const stock = dynamoStockPort(DynamoDBDocumentClient.from(dynamodb), config.effectTableName);
+
+/** SQS event source handler (ReportBatchItemFailures). */
+export const handler = createSqsConsumer({
+  service: 'inventory',
+  config,
+  dynamodb,
+  handle: (event) => reserveInventory(event, stock),
+});

@@ -1,0 +1,91 @@
+/**
+ * Environment of the Lambda functions, read once and validated, so a misconfigured deployment
+ * fails at cold start with one error naming every missing variable instead of at the first record.
+ */
+import { ConfigurationError } from './errors.ts';
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/** Settings of a consumer function (see the conventions' environment variables). */
+export interface ConsumerConfig {
+  readonly serviceName: string;
+  readonly idempotencyTableName: string;
+  readonly idempotencyExpirySeconds: number;
+  readonly effectTableName: string;
+  readonly dlqUrl: string;
+}
+
+/** Settings of the order API function. */
+export interface OrderApiConfig {
+  readonly topicArn: string;
+  readonly maxBodyBytes: number;
+}
+
+/** Default limit for an order API request body. */
+export const DEFAULT_MAX_BODY_BYTES = 65_536;
+
+class EnvReader {
+  readonly problems: string[] = [];
+  readonly names: string[] = [];
+  constructor(private readonly env: Env) {}
+
+  required(name: string): string {
+    const value = this.env[name]?.trim();
+    if (!value) {
+      this.problems.push(`${name} is not set`);
+      this.names.push(name);
+      return '';
+    }
+    return value;
+  }
+
+  positiveInt(name: string, fallback?: number): number {
+    const raw = this.env[name]?.trim();
+    if (!raw) {
+      if (fallback !== undefined) return fallback;
+      this.problems.push(`${name} is not set`);
+      this.names.push(name);
+      return 0;
+    }
+    const n = Number(raw);
+    if (!Number.isSafeInteger(n) || n <= 0) {
+      this.problems.push(`${name} must be a positive integer (got "${raw}")`);
+      this.names.push(name);
+    }
+    return n;
+  }
+
+  done<T>(what: string, value: T): T {
+    if (this.problems.length > 0) {
+      throw new ConfigurationError(`${what} configuration: ${this.problems.join('; ')}`, this.names);
+    }
+    return value;
+  }
+}
+
+/**
+ * Reads SERVICE_NAME, IDEMPOTENCY_TABLE_NAME, IDEMPOTENCY_EXPIRY_SECONDS, EFFECT_TABLE_NAME, DLQ_URL.
+ * @throws ConfigurationError naming every missing or invalid variable
+ */
+export function readConsumerConfig(env: Env = process.env): ConsumerConfig {
+  const r = new EnvReader(env);
+  return r.done('consumer', {
+    serviceName: r.required('SERVICE_NAME'),
+    idempotencyTableName: r.required('IDEMPOTENCY_TABLE_NAME'),
+    idempotencyExpirySeconds: r.positiveInt('IDEMPOTENCY_EXPIRY_SECONDS'),
+    effectTableName: r.required('EFFECT_TABLE_NAME'),
+    dlqUrl: r.required('DLQ_URL'),
+  });
+}
+
+/**
+ * Reads TOPIC_ARN and MAX_BODY_BYTES (default {@link DEFAULT_MAX_BODY_BYTES}).
+ * @throws ConfigurationError naming every missing or invalid variable
+ */
+export function readOrderApiConfig(env: Env = process.env): OrderApiConfig {
+  const r = new EnvReader(env);
+  return r.done('order API', {
+    topicArn: r.required('TOPIC_ARN'),
+    maxBodyBytes: r.positiveInt('MAX_BODY_BYTES', DEFAULT_MAX_BODY_BYTES),
+  });
+}

@@ -1,0 +1,226 @@
+/**
+ * The SQS consumer plumbing every service shares, so each handler.ts is a few lines:
+ * parse + validate → Powertools idempotency (DynamoDB, key = eventId) → business function, with
+ * partial batch responses, a poison fast path to the DLQ, structured logs and EMF metrics.
+ */
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import {
+  IdempotencyAlreadyInProgressError,
+  IdempotencyConfig,
+  IdempotencyValidationError,
+  makeIdempotent,
+} from '@aws-lambda-powertools/idempotency';
+import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { type MessageAttributeValue, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { type ConsumerConfig, readConsumerConfig } from './config.ts';
+import { type OrderPlaced, parseOrderPlaced } from './contract.ts';
+import { ConfigurationError, ContractViolationError, TransientError } from './errors.ts';
+
+/** What a business function gets besides the event. */
+export interface RecordScope {
+  /** Logger with correlationId, eventId, orderId and messageId already appended. */
+  readonly logger: Logger;
+}
+
+/** Options of {@link createSqsConsumer}. */
+export interface SqsConsumerOptions {
+  /** Service name; must equal SERVICE_NAME (it prefixes idempotency keys, which IAM scopes). */
+  readonly service: string;
+  /** The business function. Its result must be JSON-serialisable (it is stored as the idempotent response). */
+  readonly handle: (event: OrderPlaced, scope: RecordScope) => Promise<unknown>;
+  /** Overrides the configuration read from the environment. */
+  readonly config?: ConsumerConfig;
+  /** Overrides the SQS client used for the poison fast path. */
+  readonly sqs?: SQSClient;
+  /** Overrides the DynamoDB client of the idempotency store. */
+  readonly dynamodb?: DynamoDBClient;
+}
+
+/** A Lambda handler for SQS events with partial batch responses. */
+export type SqsHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
+
+/** Metric names (Count, dimension `service`). */
+export const METRIC = {
+  processed: 'processed',
+  duplicate: 'duplicate',
+  failed: 'failed',
+  poisoned: 'poisoned',
+} as const;
+
+/** Names of the message attributes set on a message parked by the poison fast path. */
+export const POISON_ATTRIBUTE = {
+  reason: 'error-reason',
+  type: 'error-type',
+  originalMessageId: 'original-message-id',
+  receiveCount: 'approximate-receive-count',
+  service: 'service',
+} as const;
+
+// SQS allows 10 attributes per message; ours take 5, the original ones may use the rest.
+const MAX_MESSAGE_ATTRIBUTES = 10;
+const MAX_REASON_LENGTH = 1024;
+
+/**
+ * Second argument of the idempotent function. makeIdempotent hashes argument 0 unless
+ * `dataIndexArgument` is set, and treats argument 1 as a Lambda context only when it has
+ * `getRemainingTimeInMillis` (or `step`); this object has neither, so it is passed through untouched
+ * and `ran` tells a real run from a replayed (duplicate) result.
+ */
+interface Invocation {
+  ran: boolean;
+  readonly logger: Logger;
+}
+
+/**
+ * Builds the Lambda handler of one consumer service.
+ *
+ * Per record: a body that breaks the contract, or an eventId already processed with different
+ * `data` (IdempotencyValidationError), is poison: its original body goes to DLQ_URL with reason
+ * attributes and the record counts as handled; if that send fails the record is reported as failed
+ * so SQS keeps it. Any other error reports exactly that record in `batchItemFailures`.
+ *
+ * @throws ConfigurationError at creation if the environment is incomplete or SERVICE_NAME differs
+ */
+export function createSqsConsumer(options: SqsConsumerOptions): SqsHandler {
+  const config = options.config ?? readConsumerConfig();
+  if (config.serviceName !== options.service) {
+    throw new ConfigurationError(
+      `SERVICE_NAME is "${config.serviceName}" but this handler is the "${options.service}" service`,
+      ['SERVICE_NAME'],
+    );
+  }
+  const logger = new Logger({ serviceName: config.serviceName });
+  const metrics = new Metrics({ serviceName: config.serviceName });
+  const sqs = options.sqs ?? new SQSClient({});
+  const persistenceStore = new DynamoDBPersistenceLayer({
+    tableName: config.idempotencyTableName,
+    awsSdkV3Client: options.dynamodb ?? new DynamoDBClient({}),
+  });
+
+  const runBusiness = async (event: OrderPlaced, invocation: Invocation): Promise<unknown> => {
+    invocation.ran = true;
+    return await options.handle(event, { logger: invocation.logger });
+  };
+
+  const parkPoison = async (record: SQSRecord, error: Error, recordLogger: Logger): Promise<void> => {
+    const reason = (
+      error instanceof IdempotencyValidationError
+        ? 'eventId already processed with different data (payload validation failed)'
+        : error.message
+    ).slice(0, MAX_REASON_LENGTH);
+    const attributes: Record<string, MessageAttributeValue> = {
+      [POISON_ATTRIBUTE.reason]: { DataType: 'String', StringValue: reason },
+      [POISON_ATTRIBUTE.type]: { DataType: 'String', StringValue: error.name },
+      [POISON_ATTRIBUTE.originalMessageId]: { DataType: 'String', StringValue: record.messageId },
+      [POISON_ATTRIBUTE.receiveCount]: {
+        DataType: 'Number',
+        StringValue: record.attributes.ApproximateReceiveCount || '1',
+      },
+      [POISON_ATTRIBUTE.service]: { DataType: 'String', StringValue: config.serviceName },
+    };
+    // Keep the original (SNS) attributes such as eventType and total, so a redrive still matches filters.
+    for (const [name, value] of Object.entries(record.messageAttributes ?? {})) {
+      if (Object.keys(attributes).length >= MAX_MESSAGE_ATTRIBUTES) break;
+      if (name in attributes || value.stringValue === undefined) continue;
+      attributes[name] = { DataType: value.dataType, StringValue: value.stringValue };
+    }
+    const fifo = config.dlqUrl.endsWith('.fifo')
+      ? {
+          MessageGroupId: record.attributes.MessageGroupId ?? config.serviceName,
+          MessageDeduplicationId: record.messageId,
+        }
+      : {};
+    try {
+      await sqs.send(
+        new SendMessageCommand({
+          QueueUrl: config.dlqUrl,
+          MessageBody: record.body,
+          MessageAttributes: attributes,
+          ...fifo,
+        }),
+      );
+    } catch (sendError) {
+      metrics.addMetric(METRIC.failed, MetricUnit.Count, 1);
+      recordLogger.error('poison message could not be parked in the DLQ; leaving it to SQS', {
+        reason,
+        error: sendError as Error,
+      });
+      throw new TransientError(`could not send poison message ${record.messageId} to the DLQ`, {
+        cause: sendError,
+      });
+    }
+    metrics.addMetric(METRIC.poisoned, MetricUnit.Count, 1);
+    recordLogger.warn('poison message parked in the DLQ', { errorType: error.name, reason });
+  };
+
+  return async (event, context) => {
+    logger.addContext(context);
+    // A fresh config per invocation: registerLambdaContext lets a crashed attempt's in-progress lock
+    // expire with the invocation's deadline instead of blocking redeliveries until the record expires.
+    const idempotencyConfig = new IdempotencyConfig({
+      eventKeyJmesPath: 'eventId',
+      payloadValidationJmesPath: 'data',
+      expiresAfterSeconds: config.idempotencyExpirySeconds,
+      throwOnNoIdempotencyKey: true,
+    });
+    idempotencyConfig.registerLambdaContext(context);
+    const idempotent = makeIdempotent(runBusiness, {
+      persistenceStore,
+      config: idempotencyConfig,
+      keyPrefix: config.serviceName,
+    });
+
+    const recordHandler = async (record: SQSRecord): Promise<void> => {
+      // A child logger per record: records run concurrently, so appendKeys on a shared logger would mix them.
+      const recordLogger = logger.createChild();
+      recordLogger.appendKeys({ messageId: record.messageId });
+      let parsed: OrderPlaced;
+      try {
+        parsed = parseOrderPlaced(record.body);
+      } catch (error) {
+        if (!(error instanceof ContractViolationError)) throw error;
+        await parkPoison(record, error, recordLogger);
+        return;
+      }
+      recordLogger.appendKeys({
+        correlationId: parsed.correlationId,
+        eventId: parsed.eventId,
+        orderId: parsed.data.orderId,
+      });
+      const invocation: Invocation = { ran: false, logger: recordLogger };
+      try {
+        await idempotent(parsed, invocation);
+      } catch (error) {
+        if (error instanceof IdempotencyValidationError || error instanceof ContractViolationError) {
+          await parkPoison(record, error, recordLogger);
+          return;
+        }
+        metrics.addMetric(METRIC.failed, MetricUnit.Count, 1);
+        if (error instanceof IdempotencyAlreadyInProgressError) {
+          recordLogger.warn('another delivery of this event is in progress; SQS will redeliver this one');
+        } else {
+          recordLogger.error('record failed; SQS will redeliver it', { error: error as Error });
+        }
+        throw error;
+      }
+      metrics.addMetric(invocation.ran ? METRIC.processed : METRIC.duplicate, MetricUnit.Count, 1);
+      recordLogger.info(invocation.ran ? 'processed' : 'duplicate skipped');
+    };
+
+    try {
+      // A processor per invocation keeps concurrent invocations (tests, local runner) apart.
+      return await processPartialResponse(event, recordHandler, new BatchProcessor(EventType.SQS), {
+        context,
+        // For SQS, reporting every record is the same as failing the batch, without an error log storm.
+        throwOnFullBatchFailure: false,
+      });
+    } finally {
+      // Concurrent invocations share the instance: another one may already have flushed our metrics.
+      if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
+    }
+  };
+}

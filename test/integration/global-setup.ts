@@ -1,0 +1,12 @@
+/**
+ * Vitest global setup: synthesizes once (when cdk.out is missing or older than infra/ or lambdas/)
+ * before any integration test file starts, so parallel files never race on `cdk synth`.
+ */
+import { synthIfStale } from '../../infra/local/local-runtime.ts';
+import { targetKind } from './helpers/target.ts';
+
+/** Runs once per `vitest run`. */
+export default function setup(): void {
+  if (targetKind() !== 'embedded') return;
+  synthIfStale('cdk.out', (line) => console.log(`[integration] ${line}`));
+}

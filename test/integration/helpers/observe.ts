@@ -1,0 +1,211 @@
+/**
+ * Observations the integration tests make on a target: effects per service (the item shapes the
+ * consumers write), queue contents, and a poll-until helper. Waiting has a deadline only so that a
+ * broken pipeline fails with the last observation instead of hanging; nothing asserts on time.
+ */
+import { randomUUID } from 'node:crypto';
+import { GetQueueAttributesCommand, type Message, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
+import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { buildOrderPlaced, type OrderInput, type OrderPlaced } from '../../../lambdas/shared/contract.ts';
+import type { ServiceName, TestTarget } from './target.ts';
+
+let dayCounter = Math.floor(Math.random() * 20_000);
+
+/**
+ * A valid order with one line of `total`, a fresh orderId and its own analytics day (occurredAt),
+ * so the analytics daily counter of that day belongs to this order alone.
+ */
+export function orderEvent(total: number, overrides: Partial<OrderInput> = {}): OrderPlaced {
+  dayCounter += 1;
+  const day = new Date(Date.UTC(1990, 0, 1) + dayCounter * 86_400_000);
+  return buildOrderPlaced(
+    {
+      orderId: `ord-${randomUUID()}`,
+      customerId: `cust-${randomUUID().slice(0, 8)}`,
+      email: 'buyer@example.com',
+      items: [{ sku: `SKU-${randomUUID().slice(0, 8)}`, quantity: 1, unitPrice: total }],
+      total,
+      currency: 'EUR',
+      shippingAddress: { line1: '1 Main St', city: 'Lisbon', postalCode: '1000-001', country: 'PT' },
+      ...overrides,
+    },
+    { source: 'integration-test', occurredAt: day.toISOString() },
+  );
+}
+
+/**
+ * Number of effects `service` produced for `event` (see the item shapes in the conventions); 0 while
+ * its table does not exist (a test deleted it to make the effect fail).
+ */
+export async function effectCount(
+  target: TestTarget,
+  service: ServiceName,
+  event: OrderPlaced,
+): Promise<number> {
+  try {
+    return await countEffects(target, service, event);
+  } catch (error) {
+    if ((error as Error).name === 'ResourceNotFoundException') return 0;
+    throw error;
+  }
+}
+
+async function countEffects(target: TestTarget, service: ServiceName, event: OrderPlaced): Promise<number> {
+  const table = target.serviceOutput(service, 'EffectTableName');
+  if (service === 'analytics') {
+    const day = event.occurredAt.slice(0, 10);
+    const out = await target.doc.send(
+      new GetCommand({ TableName: table, Key: { pk: `DAY#${day}`, sk: 'TOTALS' } }),
+    );
+    return Number(out.Item?.orders ?? 0);
+  }
+  const prefix = service === 'email' ? 'EMAIL#' : service === 'high-value' ? 'REVIEW#' : '';
+  const out = await target.doc.send(
+    new QueryCommand({
+      TableName: table,
+      KeyConditionExpression: prefix === '' ? 'pk = :pk' : 'pk = :pk AND begins_with(sk, :sk)',
+      ExpressionAttributeValues: {
+        ':pk': `ORDER#${event.data.orderId}`,
+        ...(prefix === '' ? {} : { ':sk': prefix }),
+      },
+      ConsistentRead: true,
+    }),
+  );
+  return out.Items?.length ?? 0;
+}
+
+/** The effect items of `service` for `event` (not for analytics, whose effect is a counter). */
+export async function effectItems(
+  target: TestTarget,
+  service: Exclude<ServiceName, 'analytics'>,
+  event: OrderPlaced,
+): Promise<Array<Record<string, unknown>>> {
+  const out = await target.doc.send(
+    new QueryCommand({
+      TableName: target.serviceOutput(service, 'EffectTableName'),
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': `ORDER#${event.data.orderId}` },
+      ConsistentRead: true,
+    }),
+  );
+  return out.Items ?? [];
+}
+
+/** Visible + in-flight + delayed messages of a queue. */
+export async function queueDepth(target: TestTarget, queueUrl: string): Promise<number> {
+  const out = await target.sqs.send(
+    new GetQueueAttributesCommand({
+      QueueUrl: queueUrl,
+      AttributeNames: [
+        'ApproximateNumberOfMessages',
+        'ApproximateNumberOfMessagesNotVisible',
+        'ApproximateNumberOfMessagesDelayed',
+      ],
+    }),
+  );
+  const a = out.Attributes ?? {};
+  return (
+    Number(a.ApproximateNumberOfMessages ?? 0) +
+    Number(a.ApproximateNumberOfMessagesNotVisible ?? 0) +
+    Number(a.ApproximateNumberOfMessagesDelayed ?? 0)
+  );
+}
+
+/** Receives every message currently visible on a queue (not deleted: they come back after the timeout). */
+export async function drainVisible(
+  target: TestTarget,
+  queueUrl: string,
+  visibilityTimeout = 30,
+): Promise<Message[]> {
+  const all: Message[] = [];
+  for (;;) {
+    const out = await target.sqs.send(
+      new ReceiveMessageCommand({
+        QueueUrl: queueUrl,
+        MaxNumberOfMessages: 10,
+        WaitTimeSeconds: all.length === 0 ? 1 : 0,
+        VisibilityTimeout: visibilityTimeout,
+        MessageAttributeNames: ['All'],
+        MessageSystemAttributeNames: ['All'],
+      }),
+    );
+    const messages = out.Messages ?? [];
+    if (messages.length === 0) return all;
+    all.push(...messages);
+  }
+}
+
+/**
+ * Polls `probe` until `done(value)` holds; returns the value. Fails after `timeoutMs` with the last
+ * value seen (a deadline against hanging, not a timing assertion).
+ */
+export async function eventually<T>(
+  probe: () => Promise<T>,
+  done: (value: T) => boolean,
+  { timeoutMs = 20_000, intervalMs = 100, what = 'condition' } = {},
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: T | undefined;
+  for (;;) {
+    last = await probe();
+    if (done(last)) return last;
+    if (Date.now() > deadline) {
+      throw new Error(`${what} not reached within ${timeoutMs} ms; last observed: ${JSON.stringify(last)}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+}
+
+/** Effect counts of every service for one event, e.g. `{ email: 1, inventory: 1, ... }`. */
+export async function effectsOf(
+  target: TestTarget,
+  event: OrderPlaced,
+  services: readonly ServiceName[] = ['email', 'inventory', 'analytics', 'high-value'],
+): Promise<Record<string, number>> {
+  const counts = await Promise.all(services.map((s) => effectCount(target, s, event)));
+  return Object.fromEntries(services.map((s, i) => [s, counts[i] ?? 0]));
+}
+
+/**
+ * A probe: an extra queue subscribed to the topic with raw delivery and no filter, created by the
+ * test itself (not part of the stack), to see exactly what the topic delivered.
+ */
+export async function attachProbe(
+  target: TestTarget,
+): Promise<{ url: string; receiveAll(): Promise<Message[]> }> {
+  const { CreateQueueCommand } = await import('@aws-sdk/client-sqs');
+  const { SubscribeCommand } = await import('@aws-sdk/client-sns');
+  const name = `order-events-probe-${randomUUID().slice(0, 8)}`;
+  const created = await target.sqs.send(new CreateQueueCommand({ QueueName: name }));
+  const url = created.QueueUrl ?? '';
+  const attrs = await target.sqs.send(
+    new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['QueueArn'] }),
+  );
+  await target.sns.send(
+    new SubscribeCommand({
+      TopicArn: target.output('TopicArn'),
+      Protocol: 'sqs',
+      Endpoint: attrs.Attributes?.QueueArn ?? '',
+      Attributes: { RawMessageDelivery: 'true' },
+    }),
+  );
+  return { url, receiveAll: () => drainVisible(target, url) };
+}
+
+/** Waits until the queues of `services` are empty (visible, in flight and delayed). */
+export async function drained(
+  target: TestTarget,
+  services: readonly ServiceName[] = ['email', 'inventory', 'analytics', 'high-value'],
+  timeoutMs = 20_000,
+): Promise<void> {
+  for (const service of services) {
+    await eventually(
+      () => queueDepth(target, target.serviceOutput(service, 'QueueUrl')),
+      (n) => n === 0,
+      {
+        what: `${service} queue drained`,
+        timeoutMs,
+      },
+    );
+  }
+}

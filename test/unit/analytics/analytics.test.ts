@@ -1,0 +1,17 @@
+import { describe, expect, it } from 'vitest';
+import { eventDay, recordOrderTotals } from '../../../lambdas/analytics/analytics.ts';
+import { sampleEvent } from '../helpers/orders.ts';
+
+describe('recordOrderTotals', () => {
+  it('adds one order and its total to the UTC day it occurred on', async () => {
+    const adds: [string, number, number][] = [];
+    const event = sampleEvent({}, { occurredAt: '2026-05-31T23:30:00-02:00' });
+    const result = await recordOrderTotals(event, { add: async (...a) => void adds.push(a) });
+    expect(adds).toEqual([['2026-06-01', 1, 28.99]]);
+    expect(result).toEqual({ day: '2026-06-01', revenue: 28.99 });
+  });
+
+  it('uses the event time, not the processing time', () => {
+    expect(eventDay(sampleEvent({}, { occurredAt: '2020-01-02T00:00:00.000Z' }))).toBe('2020-01-02');
+  });
+});

@@ -1,0 +1,43 @@
+/** The email consumer (record-only transport: SES_FROM_ADDRESS empty) against the emulators. */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { drainQueue, itemsOf } from '../helpers/aws.ts';
+import { type ConsumerUnderTest, startConsumer } from '../helpers/consumer-env.ts';
+import { sampleEvent } from '../helpers/orders.ts';
+import { eventRecord, sqsEvent, sqsRecord } from '../helpers/sqs-event.ts';
+
+let c: ConsumerUnderTest;
+beforeAll(async () => {
+  c = await startConsumer('email', { SES_FROM_ADDRESS: '' });
+});
+afterAll(async () => {
+  await c?.stop();
+});
+
+describe('email handler', () => {
+  it('records one notification per event, once even when delivered twice', async () => {
+    const event = sampleEvent();
+    expect(await c.invoke(sqsEvent(eventRecord(event)))).toEqual({ batchItemFailures: [] });
+    expect(await c.invoke(sqsEvent(eventRecord(event)))).toEqual({ batchItemFailures: [] });
+    const sent = await itemsOf(c.doc, c.effectTable, `ORDER#${event.data.orderId}`, 'EMAIL#');
+    expect(sent).toEqual([
+      expect.objectContaining({
+        eventId: event.eventId,
+        to: 'buyer@example.com',
+        subject: `Order ${event.data.orderId} confirmed`,
+        transport: 'record-only',
+      }),
+    ]);
+    expect(String(sent[0]?.sk)).toMatch(/^EMAIL#\d{4}-\d\d-\d\dT[\d:.]+Z#[0-9a-f-]{36}$/);
+  });
+
+  it('parks a body that is JSON but not an event (null) in the DLQ and processes the neighbour', async () => {
+    const event = sampleEvent();
+    const empty = sqsRecord('null');
+    expect(await c.invoke(sqsEvent(empty, eventRecord(event)))).toEqual({ batchItemFailures: [] });
+    expect(await itemsOf(c.doc, c.effectTable, `ORDER#${event.data.orderId}`, 'EMAIL#')).toHaveLength(1);
+    const parked = await drainQueue(c.sqs, c.dlqUrl);
+    expect(parked.map((m) => m.MessageAttributes?.['original-message-id']?.StringValue)).toEqual([
+      empty.messageId,
+    ]);
+  });
+});

@@ -1,0 +1,131 @@
+/** The order API handler against fauxqs SNS/SQS (a raw-delivery queue subscribed to the topic). */
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { type Emulators, startEmulators } from '../../../infra/local/emulators.ts';
+import { orderPlacedEventId, parseOrderPlaced } from '../../../lambdas/shared/contract.ts';
+import { drainQueue, type TestClients, testClients } from '../helpers/aws.ts';
+import { captureMetrics, type MetricCapture } from '../helpers/emf.ts';
+import { httpEvent } from '../helpers/http-event.ts';
+import { sampleOrder } from '../helpers/orders.ts';
+import { type SubscribedTopic, subscribedTopic } from '../helpers/sns.ts';
+import { lambdaContext } from '../helpers/sqs-event.ts';
+
+const MAX_BODY_BYTES = 4096;
+let emulators: Emulators;
+let clients: TestClients;
+let topic: SubscribedTopic;
+let metrics: MetricCapture;
+let invoke: (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
+
+beforeAll(async () => {
+  emulators = await startEmulators({ dynamodb: false });
+  clients = testClients(emulators);
+  topic = await subscribedTopic(emulators, clients);
+  Object.assign(process.env, emulators.env, {
+    TOPIC_ARN: topic.topicArn,
+    MAX_BODY_BYTES: String(MAX_BODY_BYTES),
+    POWERTOOLS_SERVICE_NAME: 'order-api',
+    POWERTOOLS_METRICS_NAMESPACE: 'OrderEvents',
+    POWERTOOLS_LOG_LEVEL: 'SILENT',
+  });
+  metrics = captureMetrics();
+  invoke = await loadHandler();
+});
+
+/**
+ * Imports the handler fresh, after the environment is set: it reads TOPIC_ARN and creates its
+ * client at load.
+ */
+async function loadHandler(): Promise<typeof invoke> {
+  vi.resetModules();
+  const mod = (await import('../../../lambdas/order-api/handler.ts')) as {
+    handler: (
+      e: APIGatewayProxyEventV2,
+      c: ReturnType<typeof lambdaContext>,
+    ) => Promise<APIGatewayProxyStructuredResultV2>;
+  };
+  return (event) => mod.handler(event, lambdaContext('order-api'));
+}
+afterAll(async () => {
+  metrics?.restore();
+  await emulators?.stop();
+});
+
+const json = (r: APIGatewayProxyStructuredResultV2) => JSON.parse(String(r.body)) as Record<string, unknown>;
+
+describe('order API handler', () => {
+  it('accepts a valid order with 202 and publishes it with its attributes', async () => {
+    const order = sampleOrder();
+    const response = await invoke(
+      httpEvent({ body: JSON.stringify(order), headers: { 'x-correlation-id': 'corr-42' } }),
+    );
+    expect(response.statusCode).toBe(202);
+    expect(json(response)).toEqual({ eventId: orderPlacedEventId(order.orderId), orderId: order.orderId });
+    expect(response.headers?.['x-correlation-id']).toBe('corr-42');
+
+    const [message, ...rest] = await drainQueue(clients.sqs, topic.queueUrl);
+    expect(rest).toEqual([]);
+    const event = parseOrderPlaced(message?.Body ?? '');
+    expect(event).toMatchObject({ source: 'order-api', correlationId: 'corr-42', data: order });
+    expect(message?.MessageAttributes?.eventType?.StringValue).toBe('order.placed');
+    expect(message?.MessageAttributes?.total).toMatchObject({ DataType: 'Number', StringValue: '28.99' });
+  });
+
+  it('decodes base64 bodies and generates a correlation id when none is given', async () => {
+    const order = sampleOrder();
+    const response = await invoke(
+      httpEvent({ body: JSON.stringify(order), base64: true, stage: 'prod', path: '/prod/orders/' }),
+    );
+    expect(response.statusCode).toBe(202);
+    const generated = response.headers?.['x-correlation-id'];
+    expect(generated).toMatch(/^[0-9a-f-]{36}$/);
+    const [message] = await drainQueue(clients.sqs, topic.queueUrl);
+    expect(parseOrderPlaced(message?.Body ?? '').correlationId).toBe(generated);
+  });
+
+  it('answers 400 with every field issue and publishes nothing for an invalid order', async () => {
+    const response = await invoke(
+      httpEvent({ body: JSON.stringify({ ...sampleOrder(), email: 'x', total: -1 }) }),
+    );
+    expect(response.statusCode).toBe(400);
+    const body = json(response) as { error: string; issues: { path: string; message: string }[] };
+    expect(body.error).toBe('invalid order');
+    expect(body.issues.map((i) => i.path).sort()).toEqual(['email', 'total']);
+    expect(await drainQueue(clients.sqs, topic.queueUrl)).toEqual([]);
+  });
+
+  it('answers 400 for malformed JSON and publishes nothing', async () => {
+    const response = await invoke(httpEvent({ body: '{"orderId": ' }));
+    expect(response.statusCode).toBe(400);
+    expect(json(response)).toMatchObject({ error: 'malformed JSON', issues: [{ path: '' }] });
+    expect(await invoke(httpEvent({}))).toMatchObject({ statusCode: 400 });
+    expect(await drainQueue(clients.sqs, topic.queueUrl)).toEqual([]);
+  });
+
+  it('answers 413 for a body over MAX_BODY_BYTES (counted in bytes, after base64 decoding)', async () => {
+    const big = JSON.stringify({ ...sampleOrder(), note: 'é'.repeat(MAX_BODY_BYTES / 2) });
+    expect((await invoke(httpEvent({ body: big }))).statusCode).toBe(413);
+    expect((await invoke(httpEvent({ body: big, base64: true }))).statusCode).toBe(413);
+    expect(await drainQueue(clients.sqs, topic.queueUrl)).toEqual([]);
+  });
+
+  it('answers 404 for other routes and 405 for other methods on /orders', async () => {
+    expect((await invoke(httpEvent({ path: '/order' }))).statusCode).toBe(404);
+    const wrongMethod = await invoke(httpEvent({ method: 'GET' }));
+    expect(wrongMethod.statusCode).toBe(405);
+    expect(wrongMethod.headers?.allow).toBe('POST');
+  });
+
+  it('answers 503 when the topic cannot take the event', async () => {
+    const saved = process.env.TOPIC_ARN;
+    process.env.TOPIC_ARN = `${topic.topicArn}-missing`;
+    try {
+      const broken = await loadHandler();
+      const response = await broken(httpEvent({ body: JSON.stringify(sampleOrder()) }));
+      expect(response.statusCode).toBe(503);
+      expect(response.headers?.['retry-after']).toBe('1');
+    } finally {
+      process.env.TOPIC_ARN = saved;
+    }
+  });
+});

@@ -1,0 +1,127 @@
+/** Consumer plumbing cases that need a configuration the real handlers do not have. */
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Emulators, startEmulators } from '../../../infra/local/emulators.ts';
+import type { ConsumerConfig } from '../../../lambdas/shared/config.ts';
+import { createSqsConsumer } from '../../../lambdas/shared/consumer.ts';
+import { ConfigurationError } from '../../../lambdas/shared/errors.ts';
+import { createIdempotencyTable, type TestClients, testClients } from '../helpers/aws.ts';
+import { captureMetrics, type MetricCapture } from '../helpers/emf.ts';
+import { sampleEvent } from '../helpers/orders.ts';
+import { eventRecord, lambdaContext, sqsEvent, sqsRecord } from '../helpers/sqs-event.ts';
+
+let emulators: Emulators;
+let clients: TestClients;
+let metrics: MetricCapture;
+let config: ConsumerConfig;
+beforeAll(async () => {
+  emulators = await startEmulators();
+  clients = testClients(emulators);
+  metrics = captureMetrics();
+  process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
+  process.env.POWERTOOLS_METRICS_NAMESPACE = 'OrderEvents';
+  const idempotencyTableName = `idem-${randomUUID().slice(0, 8)}`;
+  await createIdempotencyTable(clients.dynamodb, idempotencyTableName);
+  config = {
+    serviceName: 'probe',
+    idempotencyTableName,
+    idempotencyExpirySeconds: 60,
+    effectTableName: 'unused',
+    // A queue that does not exist: the poison fast path cannot park anything.
+    dlqUrl: `${emulators.endpoints.sqs}/000000000000/no-such-dlq-${randomUUID()}`,
+  };
+});
+afterAll(async () => {
+  metrics?.restore();
+  await emulators?.stop();
+});
+
+describe('createSqsConsumer', () => {
+  it('refuses to start when SERVICE_NAME is not the handler’s service', () => {
+    expect(() => createSqsConsumer({ service: 'email', config, handle: async () => null })).toThrow(
+      ConfigurationError,
+    );
+  });
+
+  it('names the missing variables when the environment is incomplete', () => {
+    const saved = process.env.DLQ_URL;
+    delete process.env.DLQ_URL;
+    try {
+      expect(() => createSqsConsumer({ service: 'probe', handle: async () => null })).toThrow(
+        /DLQ_URL is not set/,
+      );
+    } finally {
+      if (saved !== undefined) process.env.DLQ_URL = saved;
+    }
+  });
+
+  it('keeps a poison record in batchItemFailures when the DLQ cannot take it (never lose it)', async () => {
+    const handled: string[] = [];
+    const handler = createSqsConsumer({
+      service: 'probe',
+      config,
+      dynamodb: clients.dynamodb,
+      sqs: clients.sqs,
+      handle: async (event) => {
+        handled.push(event.eventId);
+        return null;
+      },
+    });
+    const poison = sqsRecord('not json');
+    const good = sampleEvent();
+    metrics.reset();
+    const response = await handler(sqsEvent(poison, eventRecord(good)), lambdaContext());
+    expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: poison.messageId }] });
+    expect(handled).toEqual([good.eventId]);
+    expect(metrics.sums()).toEqual({ processed: 1, failed: 1 });
+  });
+
+  it('reports every record (not an error) when the whole batch fails', async () => {
+    const handler = createSqsConsumer({
+      service: 'probe',
+      config,
+      dynamodb: clients.dynamodb,
+      sqs: clients.sqs,
+      handle: async () => {
+        throw new Error('downstream unavailable');
+      },
+    });
+    const records = [eventRecord(sampleEvent()), eventRecord(sampleEvent())];
+    const response = await handler(sqsEvent(...records), lambdaContext());
+    expect(response.batchItemFailures.map((f) => f.itemIdentifier).sort()).toEqual(
+      records.map((r) => r.messageId).sort(),
+    );
+  });
+
+  it('lets a redelivery take over the lock of an attempt that crashed (lock bounded by the remaining time)', async () => {
+    const runs: string[] = [];
+    let releaseCrashed: (() => void) | undefined;
+    const handler = createSqsConsumer({
+      service: 'probe',
+      config: { ...config, dlqUrl: 'unused' },
+      dynamodb: clients.dynamodb,
+      sqs: clients.sqs,
+      handle: async (_event) => {
+        runs.push('run');
+        // The first attempt hangs like a function that hit its timeout; later attempts return.
+        if (runs.length === 1) await new Promise<void>((resolve) => (releaseCrashed = resolve));
+        return null;
+      },
+    });
+    const event = sampleEvent();
+    // The first attempt has 50 ms left: its in-progress lock expires with it.
+    const crashed = handler(sqsEvent(eventRecord(event)), lambdaContext('probe', 50));
+    await until(() => runs.length === 1);
+    await new Promise((resolve) => setTimeout(resolve, 120));
+    const retry = await handler(sqsEvent(eventRecord(event, { receiveCount: 2 })), lambdaContext('probe'));
+    expect(retry).toEqual({ batchItemFailures: [] });
+    expect(runs).toHaveLength(2);
+    releaseCrashed?.();
+    await crashed;
+  });
+});
+
+/** Polls `condition` every 5 ms (no timing assertion: the test timeout bounds it). */
+async function until(condition: () => boolean): Promise<void> {
+  while (!condition()) await new Promise((resolve) => setTimeout(resolve, 5));
+}

@@ -1,0 +1,16 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    environment: 'node',
+    testTimeout: 30_000,
+    hookTimeout: 120_000,
+    pool: 'forks',
+    // Synthesizes cdk.out once (when stale) before any integration file deploys it locally.
+    globalSetup: ['test/integration/global-setup.ts'],
+    // Integration files mostly wait on their own emulators and consumers (I/O-bound), so running
+    // several side by side pays off even on 2 cores.
+    maxWorkers: 5,
+  },
+});
