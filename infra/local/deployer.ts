@@ -5,8 +5,8 @@
  * in the report by type — never silently dropped.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
 import {
   CreateTableCommand,
   type CreateTableCommandInput,
@@ -97,6 +97,8 @@ export interface LocalDeployment {
   readonly region: string;
   readonly accountId: string;
   readonly assemblyDir: string;
+  /** Absolute path of the template that was deployed: the file `cdk synth` wrote, read as it is. */
+  readonly templatePath: string;
   readonly topics: ReadonlyArray<{ logicalId: string; name: string; arn: string }>;
   readonly queues: readonly LocalQueue[];
   readonly subscriptions: ReadonlyArray<{
@@ -221,11 +223,26 @@ export function formatDeployReport(deployment: LocalDeployment): string {
       `${deployment.subscriptions.length} subscriptions, ${deployment.tables.length} tables, ` +
       `${deployment.functions.length} functions, ${deployment.eventSourceMappings.length} event source mappings, ` +
       `${deployment.httpRoutes.length} HTTP routes`,
+    `template: ${relative(process.cwd(), deployment.templatePath)}`,
+    'code (the bundles Lambda would run):',
+    ...deployment.functions.map(
+      (f) =>
+        `  ${f.logicalId} → ${relative(process.cwd(), join(f.assetDir, handlerFile(f.assetDir, f.handler)))}`,
+    ),
     'not emulated:',
     ...deployment.notEmulated.map((n) => `  ${n.type} ×${n.count}: ${n.why}`),
   ];
   if (deployment.gaps.length > 0) lines.push('emulator gaps:', ...deployment.gaps.map((g) => `  ${g}`));
   return lines.join('\n');
+}
+
+/** `index.handler` → the module file the worker will import (same extension order as Lambda's Node runtime). */
+function handlerFile(assetDir: string, handler: string): string {
+  const module = handler.slice(0, handler.lastIndexOf('.'));
+  const file = ['.mjs', '.js', '.cjs']
+    .map((ext) => `${module}${ext}`)
+    .find((f) => existsSync(join(assetDir, f)));
+  return file ?? `${module}.mjs (missing)`;
 }
 
 class Deployer {
@@ -334,6 +351,7 @@ class Deployer {
       region: this.region,
       accountId: LOCAL_ACCOUNT_ID,
       assemblyDir: this.artifact.assemblyDir,
+      templatePath: this.artifact.templatePath,
       topics: this.result.topics,
       queues: this.result.queues,
       subscriptions: this.result.subscriptions,

@@ -3,6 +3,8 @@
  * the high-value filter policy admits totals >= 100 only, delivery is raw, a duplicate publish has
  * one effect per service, and the order API rejects bad input without publishing.
  */
+import { readFileSync } from 'node:fs';
+import { basename, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { publishOrderPlaced } from '../../lambdas/shared/publisher.ts';
 import {
@@ -13,7 +15,7 @@ import {
   orderEvent,
   queueDepth,
 } from './helpers/observe.ts';
-import { openTarget, type TestTarget } from './helpers/target.ts';
+import { openTarget, type TestTarget, targetKind } from './helpers/target.ts';
 
 let target: TestTarget;
 
@@ -23,6 +25,28 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await target?.close();
+});
+
+describe.skipIf(targetKind() !== 'embedded')('what runs locally', () => {
+  it('is the template cdk synth wrote and, per function, the bundle that template uploads', () => {
+    const deployment = target.local?.deployment;
+    if (!deployment) throw new Error('embedded target without a local deployment');
+    const stackName = deployment.stackName;
+    expect(deployment.templatePath).toBe(resolve('cdk.out', `${stackName}.template.json`));
+    const template = JSON.parse(readFileSync(deployment.templatePath, 'utf8')) as {
+      Resources: Record<string, { Type: string; Properties: { Code?: { S3Key?: unknown } } }>;
+    };
+    const functions = Object.entries(template.Resources).filter(
+      ([, r]) => r.Type === 'AWS::Lambda::Function',
+    );
+    expect(deployment.functions.map((f) => f.logicalId).sort()).toEqual(functions.map(([id]) => id).sort());
+    for (const fn of deployment.functions) {
+      // The zip CloudFormation would deploy is named after the asset hash; the runner runs that directory.
+      const s3Key = template.Resources[fn.logicalId]?.Properties.Code?.S3Key;
+      expect(fn.assetDir).toBe(resolve('cdk.out', basename(fn.assetDir)));
+      expect(s3Key).toBe(`${basename(fn.assetDir).replace(/^asset\./, '')}.zip`);
+    }
+  });
 });
 
 const ALL_FOUR = { email: 1, inventory: 1, analytics: 1, 'high-value': 1 };
