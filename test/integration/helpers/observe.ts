@@ -7,7 +7,13 @@ import { randomUUID } from 'node:crypto';
 import { GetQueueAttributesCommand, type Message, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { buildOrderPlaced, type OrderInput, type OrderPlaced } from '../../../lambdas/shared/contract.ts';
-import type { ServiceName, TestTarget } from './target.ts';
+import { type ServiceName, type TestTarget, targetKind } from './target.ts';
+
+/**
+ * Default deadline of {@link eventually}: seconds on the embedded runtime; on LocalStack or AWS a
+ * cold start (a Lambda container or sandbox per function) comes on top of the batching window.
+ */
+const DEFAULT_DEADLINE_MS = targetKind() === 'embedded' ? 20_000 : 120_000;
 
 let dayCounter = Math.floor(Math.random() * 20_000);
 
@@ -142,7 +148,7 @@ export async function drainVisible(
 export async function eventually<T>(
   probe: () => Promise<T>,
   done: (value: T) => boolean,
-  { timeoutMs = 20_000, intervalMs = 100, what = 'condition' } = {},
+  { timeoutMs = DEFAULT_DEADLINE_MS, intervalMs = 100, what = 'condition' } = {},
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: T | undefined;
@@ -196,7 +202,7 @@ export async function attachProbe(
 export async function drained(
   target: TestTarget,
   services: readonly ServiceName[] = ['email', 'inventory', 'analytics', 'high-value'],
-  timeoutMs = 20_000,
+  timeoutMs = DEFAULT_DEADLINE_MS,
 ): Promise<void> {
   for (const service of services) {
     await eventually(
