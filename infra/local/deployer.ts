@@ -5,7 +5,7 @@
  * in the report by type — never silently dropped.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import {
   CreateTableCommand,
@@ -18,6 +18,7 @@ import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-s
 import { OrderEventsError } from '../../lambdas/shared/errors.ts';
 import { readStackArtifact, type StackArtifact, type TemplateResource } from './assembly.ts';
 import { type Emulators, LOCAL_ACCOUNT_ID } from './emulators.ts';
+import { handlerModuleFile } from './handler-module.ts';
 import {
   collectReferences,
   NO_VALUE,
@@ -225,24 +226,16 @@ export function formatDeployReport(deployment: LocalDeployment): string {
       `${deployment.httpRoutes.length} HTTP routes`,
     `template: ${relative(process.cwd(), deployment.templatePath)}`,
     'code (the bundles Lambda would run):',
-    ...deployment.functions.map(
-      (f) =>
-        `  ${f.logicalId} → ${relative(process.cwd(), join(f.assetDir, handlerFile(f.assetDir, f.handler)))}`,
-    ),
+    ...deployment.functions.map((f) => {
+      const file = handlerModuleFile(f.assetDir, f.handler);
+      const where = relative(process.cwd(), file ?? f.assetDir);
+      return `  ${f.logicalId} → ${file === undefined ? `no module for ${f.handler} in ${where}` : where}`;
+    }),
     'not emulated:',
     ...deployment.notEmulated.map((n) => `  ${n.type} ×${n.count}: ${n.why}`),
   ];
   if (deployment.gaps.length > 0) lines.push('emulator gaps:', ...deployment.gaps.map((g) => `  ${g}`));
   return lines.join('\n');
-}
-
-/** `index.handler` → the module file the worker will import (same extension order as Lambda's Node runtime). */
-function handlerFile(assetDir: string, handler: string): string {
-  const module = handler.slice(0, handler.lastIndexOf('.'));
-  const file = ['.mjs', '.js', '.cjs']
-    .map((ext) => `${module}${ext}`)
-    .find((f) => existsSync(join(assetDir, f)));
-  return file ?? `${module}.mjs (missing)`;
 }
 
 class Deployer {

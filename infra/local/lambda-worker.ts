@@ -4,9 +4,9 @@
  * time with a Lambda-like context. Results cross the thread boundary as JSON, as Lambda serialises
  * them. Loaded by Node's built-in type stripping (erasable syntax only, node: imports only).
  */
-import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parentPort, workerData } from 'node:worker_threads';
+import { handlerModuleFile, parseHandler } from './handler-module.ts';
 
 /** Static data of the execution environment, passed as `workerData`. */
 export interface LambdaWorkerData {
@@ -46,23 +46,16 @@ let loaded: Promise<Handler> | undefined;
 
 function loadHandler(): Promise<Handler> {
   loaded ??= (async () => {
-    const dot = data.handler.lastIndexOf('.');
-    const moduleName = data.handler.slice(0, dot);
-    const exportName = data.handler.slice(dot + 1);
-    const candidates = ['.mjs', '.js', '.cjs'].map((ext) => join(data.assetDir, `${moduleName}${ext}`));
-    let lastError: unknown;
-    for (const file of candidates) {
-      try {
-        const mod = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
-        const fn = mod[exportName];
-        if (typeof fn !== 'function') throw new Error(`${file} does not export a function '${exportName}'`);
-        return fn as Handler;
-      } catch (error) {
-        lastError = error;
-        if ((error as { code?: string }).code !== 'ERR_MODULE_NOT_FOUND') break;
-      }
+    const { exportName } = parseHandler(data.handler);
+    const file = handlerModuleFile(data.assetDir, data.handler);
+    if (file === undefined) {
+      throw new Error(`no module for handler '${data.handler}' in ${data.assetDir} (.mjs, .js or .cjs)`);
     }
-    throw lastError;
+    // An import error here (e.g. a missing dependency) is the bundle's own and is reported as it is.
+    const mod = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
+    const fn = mod[exportName];
+    if (typeof fn !== 'function') throw new Error(`${file} does not export a function '${exportName}'`);
+    return fn as Handler;
   })();
   return loaded;
 }
