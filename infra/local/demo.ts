@@ -6,6 +6,7 @@
  * Exit 0 only when it did; otherwise 1 with every mismatch named.
  */
 import { randomUUID } from 'node:crypto';
+import { constants } from 'node:os';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
@@ -143,7 +144,8 @@ function installShutdown(runtime: LocalRuntime): void {
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => {
       console.log(`\n${signal}: stopping workers, servers and emulators…`);
-      void runtime.stop().finally(() => process.exit(130));
+      // 128 + signal number, the status a shell reports for a process ended by that signal.
+      void runtime.stop().finally(() => process.exit(128 + (constants.signals[signal] ?? 0)));
     });
   }
 }

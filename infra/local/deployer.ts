@@ -286,26 +286,19 @@ class Deployer {
       },
       parameters,
       mappings: this.template.Mappings ?? {},
-      ref: (logicalId) => {
-        const found = this.created.get(logicalId);
-        if (found === undefined)
-          throw new UnresolvableIntrinsicError(logicalId, 'resource not created (yet)');
-        return found.ref;
-      },
-      getAtt: (logicalId, attribute) => {
-        const found = this.created.get(logicalId);
-        if (found === undefined)
-          throw new UnresolvableIntrinsicError(logicalId, 'resource not created (yet)');
+      ref: (logicalId, at) => this.createdOrFail(logicalId, at).ref,
+      getAtt: (logicalId, attribute, at) => {
+        const found = this.createdOrFail(logicalId, at);
         const value = found.attributes[attribute];
         if (value === undefined) {
           throw new UnresolvableIntrinsicError(
-            `${logicalId}.${attribute}`,
-            `attribute ${attribute} of ${found.type} is not known locally`,
+            at,
+            `attribute ${attribute} of ${logicalId} (${found.type}) is not known locally`,
           );
         }
         return value;
       },
-      condition: (name) => this.condition(name),
+      condition: (name, at) => this.condition(name, at),
     };
   }
 
@@ -319,12 +312,14 @@ class Deployer {
     const order = this.order();
     for (const logicalId of order) {
       const resource = this.template.Resources[logicalId] as TemplateResource;
-      if (resource.Condition !== undefined && !this.condition(resource.Condition)) continue;
+      if (resource.Condition !== undefined && !this.condition(resource.Condition, `${logicalId}.Condition`))
+        continue;
       await this.create(logicalId, resource);
     }
     const outputs: Record<string, string> = {};
     for (const [name, output] of Object.entries(this.template.Outputs ?? {})) {
-      if (output.Condition !== undefined && !this.condition(output.Condition)) continue;
+      if (output.Condition !== undefined && !this.condition(output.Condition, `Outputs.${name}.Condition`))
+        continue;
       const value = resolveValue(output.Value, this.scope, `Outputs.${name}.Value`);
       if (value === NO_VALUE || (typeof value === 'object' && value !== null)) {
         throw new LocalDeployError(`output ${name} does not resolve to a scalar`);
@@ -376,12 +371,21 @@ class Deployer {
     return out;
   }
 
-  private condition(name: string): boolean {
+  /** A resource already created, or the error naming the place (`at`) that referenced it. */
+  private createdOrFail(logicalId: string, at: string): Created {
+    const found = this.created.get(logicalId);
+    if (found === undefined) {
+      const why = this.template.Resources[logicalId] === undefined ? 'not in the template' : 'not created';
+      throw new UnresolvableIntrinsicError(at, `resource ${logicalId} is ${why}`);
+    }
+    return found;
+  }
+
+  private condition(name: string, at = `Conditions.${name}`): boolean {
     const cached = this.conditions.get(name);
     if (cached !== undefined) return cached;
     const definition = this.template.Conditions?.[name];
-    if (definition === undefined)
-      throw new UnresolvableIntrinsicError(`Conditions.${name}`, 'no such condition');
+    if (definition === undefined) throw new UnresolvableIntrinsicError(at, `no condition ${name}`);
     const value = resolveValue(definition, this.scope, `Conditions.${name}`) === true;
     this.conditions.set(name, value);
     return value;
@@ -392,23 +396,27 @@ class Deployer {
     const resources = this.template.Resources;
     const deps = new Map<string, string[]>();
     for (const [logicalId, resource] of Object.entries(resources)) {
-      const refs = collectReferences((resource.Properties ?? {}) as TemplateValue);
-      const dependsOn = resource.DependsOn === undefined ? [] : [resource.DependsOn].flat();
-      for (const d of dependsOn) refs.add(d);
-      const unknown = [...refs].filter(
-        (r) => resources[r] === undefined && this.scope.parameters[r] === undefined,
-      );
-      const unknownResources = unknown.filter((r) => this.template.Parameters?.[r] === undefined);
-      if (unknownResources.length > 0) {
-        throw new UnresolvableIntrinsicError(
-          `${logicalId}.Properties`,
-          `references ${unknownResources.join(', ')}, which is not in the template`,
+      const refs = new Set<string>();
+      for (const [property, value] of Object.entries(resource.Properties ?? {})) {
+        const referenced = [...collectReferences(value)].filter(
+          (r) => this.template.Parameters?.[r] === undefined,
         );
+        const unknown = referenced.filter((r) => resources[r] === undefined);
+        if (unknown.length > 0) {
+          throw new UnresolvableIntrinsicError(
+            `${logicalId}.Properties.${property}`,
+            `references ${unknown.join(', ')}, which is not in the template`,
+          );
+        }
+        for (const r of referenced) refs.add(r);
       }
-      deps.set(
-        logicalId,
-        [...refs].filter((r) => resources[r] !== undefined),
-      );
+      for (const d of resource.DependsOn === undefined ? [] : [resource.DependsOn].flat()) {
+        if (resources[d] === undefined) {
+          throw new LocalDeployError(`${logicalId}.DependsOn: ${d} is not in the template`);
+        }
+        refs.add(d);
+      }
+      deps.set(logicalId, [...refs]);
     }
     const sorted: string[] = [];
     const state = new Map<string, 'visiting' | 'done'>();

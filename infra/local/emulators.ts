@@ -188,10 +188,13 @@ function installSignalHandlers(): void {
   signalHandlersInstalled = true;
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => {
+      // Asked now, while the other listeners (e.g. the demo's) are still registered: by the time the
+      // emulators have stopped, a `once` listener has removed itself and a re-raise would kill the
+      // process in the middle of that listener's own shutdown.
+      const othersHandleIt = process.listenerCount(signal) > 0;
       void stopAllEmulators().finally(() => {
-        // When nobody else handles the signal, re-raise it so the exit status says "killed by
-        // signal"; otherwise the other listener (e.g. the demo's) owns the shutdown.
-        if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
+        // Nobody else handles the signal: re-raise it so the exit status says "killed by signal".
+        if (!othersHandleIt) process.kill(process.pid, signal);
       });
     });
   }

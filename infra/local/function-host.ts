@@ -103,7 +103,7 @@ export class FunctionHost {
       };
       const discard = (errorType: string, message: string): void => {
         cleanup();
-        this.all.delete(sandbox);
+        // Stays in `all` until it has exited (see spawn), so close() still awaits its termination.
         void sandbox.worker.terminate();
         reject(new InvocationError(this.fn.name, errorType, message));
       };
@@ -153,11 +153,6 @@ export class FunctionHost {
     );
   }
 
-  /** Number of live sandboxes (warm or busy). */
-  get size(): number {
-    return this.all.size;
-  }
-
   private spawn(): Sandbox {
     const fn = this.fn;
     const workerData: LambdaWorkerData = {
@@ -192,6 +187,16 @@ export class FunctionHost {
     const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
     this.pipe(worker.stdout, 'stdout');
     this.pipe(worker.stderr, 'stderr');
+    // Without a listener, an error thrown in an idle sandbox (a rejection its handler left running)
+    // would be an uncaught exception of this process. It ends the sandbox (the exit handler below
+    // removes it) and shows up as a line of the function's output.
+    worker.on('error', (error) =>
+      this.options.onOutput({
+        functionLogicalId: fn.logicalId,
+        stream: 'stderr',
+        line: `sandbox crashed: ${error.name}: ${error.message}`,
+      }),
+    );
     const sandbox = { worker, exited };
     // A sandbox that dies while idle must not be handed out again.
     void exited.then(() => {

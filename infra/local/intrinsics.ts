@@ -37,12 +37,15 @@ export interface ResolveScope {
   readonly pseudo: Readonly<Record<string, string>>;
   readonly parameters: Readonly<Record<string, string>>;
   readonly mappings: Readonly<Record<string, TemplateValue>>;
-  /** `Ref` of a resource; throws {@link UnresolvableIntrinsicError} when unknown. */
-  ref(logicalId: string): string;
-  /** `Fn::GetAtt` of a resource; throws when the attribute is unknown. */
-  getAtt(logicalId: string, attribute: string): ResolvedValue;
-  /** Value of a named condition. */
-  condition(name: string): boolean;
+  /**
+   * `Ref` of a resource; throws {@link UnresolvableIntrinsicError} at `at` (the referencing
+   * resource and property) when unknown.
+   */
+  ref(logicalId: string, at: string): string;
+  /** `Fn::GetAtt` of a resource; throws at `at` when the resource or attribute is unknown. */
+  getAtt(logicalId: string, attribute: string, at: string): ResolvedValue;
+  /** Value of a named condition; throws at `at` when it is not defined. */
+  condition(name: string, at: string): boolean;
 }
 
 /** An intrinsic the local deployer cannot evaluate; names the resource and the property path. */
@@ -90,7 +93,7 @@ function resolveIntrinsic(name: string, arg: TemplateValue, scope: ResolveScope,
       return resolveRef(expectString(arg, at), scope, at);
     case 'Fn::GetAtt': {
       const [logicalId, attribute] = getAttArguments(resolveValue(arg, scope, at), at);
-      return scope.getAtt(logicalId, attribute);
+      return scope.getAtt(logicalId, attribute, at);
     }
     case 'Fn::Join': {
       const [delimiter, items] = expectArray(arg, 2, at);
@@ -116,7 +119,7 @@ function resolveIntrinsic(name: string, arg: TemplateValue, scope: ResolveScope,
     }
     case 'Fn::If': {
       const [condition, whenTrue, whenFalse] = expectArray(arg, 3, at);
-      const chosen = scope.condition(expectString(condition as TemplateValue, at)) ? whenTrue : whenFalse;
+      const chosen = scope.condition(expectString(condition as TemplateValue, at), at) ? whenTrue : whenFalse;
       return resolveValue(chosen as TemplateValue, scope, at);
     }
     case 'Fn::Equals': {
@@ -135,7 +138,7 @@ function resolveIntrinsic(name: string, arg: TemplateValue, scope: ResolveScope,
       return resolveValue(item as TemplateValue, scope, at) !== true;
     }
     case 'Condition':
-      return scope.condition(expectString(arg, at));
+      return scope.condition(expectString(arg, at), at);
     case 'Fn::FindInMap': {
       const [map, top, second] = expectArray(arg, 3, at).map((item) =>
         scalarToString(resolveValue(item, scope, at), at),
@@ -163,7 +166,7 @@ function resolveRef(target: string, scope: ResolveScope, at: string): ResolvedVa
   }
   const parameter = scope.parameters[target];
   if (parameter !== undefined) return parameter;
-  return scope.ref(target);
+  return scope.ref(target, at);
 }
 
 function resolveSub(arg: TemplateValue, scope: ResolveScope, at: string): string {
@@ -187,7 +190,7 @@ function resolveSub(arg: TemplateValue, scope: ResolveScope, at: string): string
     if (variable !== undefined) return scalarToString(variable, at);
     const dot = expression.indexOf('.');
     if (dot > 0 && !expression.startsWith('AWS::')) {
-      return scalarToString(scope.getAtt(expression.slice(0, dot), expression.slice(dot + 1)), at);
+      return scalarToString(scope.getAtt(expression.slice(0, dot), expression.slice(dot + 1), at), at);
     }
     const value = resolveRef(expression, scope, `${at}(${whole})`);
     return scalarToString(value, at);

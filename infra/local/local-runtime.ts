@@ -69,10 +69,16 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
   const emulators = await startEmulators();
   let api: LocalApiServer | undefined;
   let runner: LocalRunner | undefined;
+  // In this order (no new invocations, then no requests, then no services), and every step runs
+  // even when an earlier one fails, so no worker, socket or port is left behind.
   const stop = async (): Promise<void> => {
-    await runner?.close();
-    await api?.close();
-    await emulators.stop();
+    const failures: unknown[] = [];
+    for (const step of [() => runner?.close(), () => api?.close(), () => emulators.stop()]) {
+      await Promise.resolve()
+        .then(step)
+        .catch((error: unknown) => failures.push(error));
+    }
+    if (failures.length > 0) throw new AggregateError(failures, 'failed to stop the local runtime');
   };
   try {
     api = await startApiServer();
@@ -94,7 +100,10 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       },
     };
   } catch (error) {
-    await stop();
+    // The start-up error comes first; a failure to clean up after it is reported alongside.
+    await stop().catch((stopError: unknown) => {
+      throw new AggregateError([error, stopError], (error as Error).message);
+    });
     throw error;
   }
 }

@@ -36,6 +36,8 @@ export interface MappingStats {
   /** Invocations that threw, crashed, timed out or returned a malformed response (whole batch back). */
   failedBatches: number;
   timeouts: number;
+  /** Processed records whose delete failed: they come back after the visibility timeout. */
+  deleteFailures: number;
   lastError: string | undefined;
 }
 
@@ -65,6 +67,8 @@ export class LocalRunner {
   private readonly hosts = new Map<string, FunctionHost>();
   private readonly consumers = new Map<string, MappingConsumer>();
   private readonly sqs: SQSClient;
+  /** Poll loops per function logical id, over all of its mappings. */
+  private readonly pollers = new Map<string, number>();
 
   constructor(
     readonly deployment: LocalDeployment,
@@ -73,12 +77,17 @@ export class LocalRunner {
   ) {
     this.metrics = new MetricsSink(options.echo ? { echo: options.echo } : {});
     this.sqs = new SQSClient(emulators.clientConfig('sqs'));
+    const concurrency = (m: LocalEventSourceMapping) =>
+      m.maximumConcurrency ?? options.defaultConcurrency ?? 5;
+    for (const m of deployment.eventSourceMappings) {
+      this.pollers.set(m.functionLogicalId, (this.pollers.get(m.functionLogicalId) ?? 0) + concurrency(m));
+    }
     for (const mapping of deployment.eventSourceMappings) {
       this.consumers.set(
         mapping.logicalId,
         new MappingConsumer(mapping, this.host(mapping.functionLogicalId), this.sqs, {
           waitTimeSeconds: options.waitTimeSeconds ?? 20,
-          concurrency: mapping.maximumConcurrency ?? options.defaultConcurrency ?? 5,
+          concurrency: concurrency(mapping),
           region: emulators.region,
         }),
       );
@@ -91,7 +100,12 @@ export class LocalRunner {
     if (host === undefined) {
       const fn = this.deployment.functions.find((f) => f.logicalId === functionLogicalId);
       if (fn === undefined) throw new LocalRunnerError(`no function ${functionLogicalId} in the deployment`);
-      host = new FunctionHost(fn, { baseEnv: this.emulators.env, onOutput: this.metrics.accept });
+      host = new FunctionHost(fn, {
+        baseEnv: this.emulators.env,
+        onOutput: this.metrics.accept,
+        // Room for every poller of the function's mappings, so MaximumConcurrency stays the cap.
+        maxSandboxes: Math.max(10, this.pollers.get(functionLogicalId) ?? 0),
+      });
       this.hosts.set(functionLogicalId, host);
     }
     return host;
@@ -171,6 +185,7 @@ class MappingConsumer {
     itemFailures: 0,
     failedBatches: 0,
     timeouts: 0,
+    deleteFailures: 0,
     lastError: undefined,
   };
   private loops: Array<Promise<void>> = [];
@@ -278,6 +293,11 @@ class MappingConsumer {
         }),
       );
       this.stats.deleted += out.Successful?.length ?? 0;
+      const failed = out.Failed ?? [];
+      if (failed.length > 0) {
+        this.stats.deleteFailures += failed.length;
+        this.stats.lastError = `DeleteMessageBatch: ${failed.map((f) => f.Message ?? f.Code).join('; ')}`;
+      }
     }
   }
 }

@@ -4,8 +4,7 @@
  * shape, every non-emulated type reported with its count, and an unresolvable intrinsic named by
  * resource and property. Plus the runner's Lambda-compatible SQS record and partial-batch rules.
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Message } from '@aws-sdk/client-sqs';
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
@@ -13,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deployLocal } from '../../infra/local/deployer.ts';
 import { type Emulators, startEmulators } from '../../infra/local/emulators.ts';
 import { failuresFrom, toRecord } from '../../infra/local/runner.ts';
+import { writeAssembly } from './helpers/assembly.ts';
 import { targetKind } from './helpers/target.ts';
 
 let emulators: Emulators;
@@ -27,24 +27,10 @@ afterAll(async () => {
   for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
 });
 
-/** Writes a one-stack cloud assembly and returns its directory. */
+/** Writes a one-stack cloud assembly (removed after the file) and returns its directory. */
 function assembly(template: object, stackName = 'Tiny'): string {
-  const dir = mkdtempSync(join(tmpdir(), 'oe-assembly-'));
+  const dir = writeAssembly(template, stackName);
   dirs.push(dir);
-  mkdirSync(join(dir, 'asset.fn'));
-  writeFileSync(join(dir, `${stackName}.template.json`), JSON.stringify(template));
-  writeFileSync(
-    join(dir, 'manifest.json'),
-    JSON.stringify({
-      version: '48.0.0',
-      artifacts: {
-        [stackName]: {
-          type: 'aws:cloudformation:stack',
-          properties: { templateFile: `${stackName}.template.json` },
-        },
-      },
-    }),
-  );
   return dir;
 }
 
@@ -180,7 +166,9 @@ describe.skipIf(targetKind() !== 'embedded')(
       const dir = assembly(broken, 'Broken');
       await expect(
         deployLocal(emulators, { stackName: 'Broken', assemblyDir: dir, outputsFile: false }),
-      ).rejects.toThrow(/Topic\.NoSuchAttribute.*not known locally/);
+      ).rejects.toThrow(
+        /cannot resolve Fn\.Properties\.Environment\.Variables\.BAD\b.*attribute NoSuchAttribute of Topic .*not known locally/,
+      );
       const dangling = structuredClone(template) as typeof template & { Resources: Record<string, unknown> };
       (dangling.Resources.Dlq as { Properties: Record<string, unknown> }).Properties.KmsMasterKeyId = {
         Ref: 'Nowhere',
@@ -191,7 +179,7 @@ describe.skipIf(targetKind() !== 'embedded')(
           assemblyDir: assembly(dangling, 'Dangling'),
           outputsFile: false,
         }),
-      ).rejects.toThrow(/Dlq\.Properties: references Nowhere/);
+      ).rejects.toThrow(/cannot resolve Dlq\.Properties\.KmsMasterKeyId: references Nowhere,/);
     });
   },
 );

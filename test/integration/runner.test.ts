@@ -4,16 +4,15 @@
  * redelivery, a timed-out invocation terminated with its whole batch back, and both ending in the
  * DLQ through the queue's own redrive policy.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { rmSync } from 'node:fs';
+import { SendMessageBatchCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deployLocal, type LocalDeployment } from '../../infra/local/deployer.ts';
 import { type Emulators, startEmulators } from '../../infra/local/emulators.ts';
 import { LocalRunner } from '../../infra/local/runner.ts';
+import { writeAssembly } from './helpers/assembly.ts';
 import { drainVisible, eventually } from './helpers/observe.ts';
-import { type TestTarget, targetKind } from './helpers/target.ts';
+import { targetKind } from './helpers/target.ts';
 
 const HANDLER = `
 export const handler = async (event, context) => {
@@ -30,7 +29,7 @@ export const handler = async (event, context) => {
     env: { GREETING: process.env.GREETING, SQS: process.env.AWS_ENDPOINT_URL_SQS, NAME: process.env.AWS_LAMBDA_FUNCTION_NAME, HOME: process.env.HOME ?? null },
     record: event.Records[0],
   }));
-  return { batchItemFailures: event.Records.filter((r) => r.body === 'fail').map((r) => ({ itemIdentifier: r.messageId })) };
+  return { batchItemFailures: event.Records.filter((r) => r.body.startsWith('fail')).map((r) => ({ itemIdentifier: r.messageId })) };
 };
 `;
 
@@ -65,6 +64,25 @@ const TEMPLATE = {
         ScalingConfig: { MaximumConcurrency: 2 },
       },
     },
+    BatchDlq: { Type: 'AWS::SQS::Queue' },
+    Batched: {
+      Type: 'AWS::SQS::Queue',
+      Properties: {
+        VisibilityTimeout: 2,
+        RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': ['BatchDlq', 'Arn'] }, maxReceiveCount: 2 },
+      },
+    },
+    BatchMapping: {
+      Type: 'AWS::Lambda::EventSourceMapping',
+      Properties: {
+        EventSourceArn: { 'Fn::GetAtt': ['Batched', 'Arn'] },
+        FunctionName: { Ref: 'Fn' },
+        BatchSize: 10,
+        MaximumBatchingWindowInSeconds: 1,
+        FunctionResponseTypes: ['ReportBatchItemFailures'],
+        ScalingConfig: { MaximumConcurrency: 2 },
+      },
+    },
   },
 };
 
@@ -75,19 +93,7 @@ let dir: string;
 const lines: Array<Record<string, unknown>> = [];
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'oe-runner-'));
-  mkdirSync(join(dir, 'asset.fn'));
-  writeFileSync(join(dir, 'asset.fn', 'index.mjs'), HANDLER);
-  writeFileSync(join(dir, 'Runner.template.json'), JSON.stringify(TEMPLATE));
-  writeFileSync(
-    join(dir, 'manifest.json'),
-    JSON.stringify({
-      version: '48.0.0',
-      artifacts: {
-        Runner: { type: 'aws:cloudformation:stack', properties: { templateFile: 'Runner.template.json' } },
-      },
-    }),
-  );
+  dir = writeAssembly(TEMPLATE, 'Runner', { 'asset.fn': HANDLER });
   emulators = await startEmulators({ dynamodb: false });
   deployment = await deployLocal(emulators, { stackName: 'Runner', assemblyDir: dir, outputsFile: false });
   runner = new LocalRunner(deployment, emulators, {
@@ -155,7 +161,7 @@ describe.skipIf(targetKind() !== 'embedded')(
       }
       sqs.destroy();
       const dlq = deployment.queues.find((q) => q.logicalId === 'Dlq')?.url ?? '';
-      const target = { sqs: new SQSClient(emulators.clientConfig('sqs')) } as unknown as TestTarget;
+      const target = { sqs: new SQSClient(emulators.clientConfig('sqs')) };
       const parked: string[] = [];
       await eventually(
         async () => {
@@ -171,6 +177,45 @@ describe.skipIf(targetKind() !== 'embedded')(
       expect(stats?.timeouts).toBeGreaterThanOrEqual(2);
       expect(stats?.itemFailures).toBeGreaterThanOrEqual(2);
       expect(stats?.failedBatches).toBeGreaterThanOrEqual(4);
+    }, 40_000);
+
+    it('deletes the successes of a partial batch response; only the reported failure comes back and reaches the DLQ', async () => {
+      const sqs = new SQSClient(emulators.clientConfig('sqs'));
+      const queue = deployment.queues.find((q) => q.logicalId === 'Batched');
+      const bodies = ['batch-ok-1', 'fail-batch', 'batch-ok-2'];
+      await sqs.send(
+        new SendMessageBatchCommand({
+          QueueUrl: queue?.url,
+          Entries: bodies.map((body, i) => ({ Id: String(i), MessageBody: body })),
+        }),
+      );
+      const dlq = deployment.queues.find((q) => q.logicalId === 'BatchDlq')?.url ?? '';
+      const parked: string[] = [];
+      await eventually(
+        async () => {
+          parked.push(...(await drainVisible({ sqs }, dlq, 60)).map((m) => m.Body ?? ''));
+          return parked;
+        },
+        (found) => found.includes('fail-batch'),
+        { what: 'failed record in the DLQ', timeoutMs: 25_000, intervalMs: 250 },
+      );
+      sqs.destroy();
+      // The reported failure was redelivered up to maxReceiveCount; by then an undeleted success
+      // would have come back (and been parked) too.
+      const invocations = lines
+        .map((l) => l.seen as string[])
+        .filter((seen) => seen.some((b) => bodies.includes(b)));
+      expect(invocations.filter((seen) => seen.includes('fail-batch'))).toHaveLength(2);
+      // The batching window gathered the three messages into one invocation.
+      expect(invocations[0]?.slice().sort()).toEqual([...bodies].sort());
+      for (const ok of ['batch-ok-1', 'batch-ok-2']) {
+        expect(
+          invocations.filter((seen) => seen.includes(ok)),
+          ok,
+        ).toHaveLength(1);
+      }
+      expect(parked).toEqual(['fail-batch']);
+      expect(runner.stats().BatchMapping).toMatchObject({ itemFailures: 2, failedBatches: 0 });
     }, 40_000);
   },
 );

@@ -98,7 +98,7 @@ export async function effectItems(
 }
 
 /** Visible + in-flight + delayed messages of a queue. */
-export async function queueDepth(target: TestTarget, queueUrl: string): Promise<number> {
+export async function queueDepth(target: Pick<TestTarget, 'sqs'>, queueUrl: string): Promise<number> {
   const out = await target.sqs.send(
     new GetQueueAttributesCommand({
       QueueUrl: queueUrl,
@@ -119,7 +119,7 @@ export async function queueDepth(target: TestTarget, queueUrl: string): Promise<
 
 /** Receives every message currently visible on a queue (not deleted: they come back after the timeout). */
 export async function drainVisible(
-  target: TestTarget,
+  target: Pick<TestTarget, 'sqs'>,
   queueUrl: string,
   visibilityTimeout = 30,
 ): Promise<Message[]> {
