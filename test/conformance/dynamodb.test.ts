@@ -11,13 +11,7 @@
  */
 
 import { randomUUID } from 'node:crypto';
-import {
-  ConditionalCheckFailedException,
-  CreateTableCommand,
-  DynamoDBClient,
-  DynamoDBServiceException,
-  TransactionCanceledException,
-} from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, DynamoDBServiceException } from '@aws-sdk/client-dynamodb';
 import {
   DeleteCommand,
   DynamoDBDocumentClient,
@@ -34,6 +28,7 @@ import {
   LOCAL_REGION,
   startEmulators,
 } from '../../infra/local/emulators.ts';
+import { createEffectTable } from '../unit/helpers/aws.ts';
 import { findMotoServer, type MotoServer, startMotoServer } from './moto-server.ts';
 
 type Item = Record<string, unknown>;
@@ -68,20 +63,7 @@ class Backend {
   /** A fresh table with the project's effect-table key (`pk`, `sk`). */
   async table(): Promise<string> {
     const name = `conformance-${randomUUID()}`;
-    await this.client.send(
-      new CreateTableCommand({
-        TableName: name,
-        AttributeDefinitions: [
-          { AttributeName: 'pk', AttributeType: 'S' },
-          { AttributeName: 'sk', AttributeType: 'S' },
-        ],
-        KeySchema: [
-          { AttributeName: 'pk', KeyType: 'HASH' },
-          { AttributeName: 'sk', KeyType: 'RANGE' },
-        ],
-        BillingMode: 'PAY_PER_REQUEST',
-      }),
-    );
+    await createEffectTable(this.client, name);
     return name;
   }
 
@@ -725,31 +707,24 @@ if (!motoExecutable && !mustRun) {
   );
 }
 
-let emulators: Emulators | undefined;
-let embedded: DynamoDBClient;
-
-beforeAll(async () => {
-  emulators = await startEmulators({ snsSqs: false });
-  embedded = clientFor(emulators.endpoints.dynamodb);
-});
-afterAll(async () => {
-  embedded?.destroy();
-  await emulators?.stop();
-});
-
 describe.skipIf(!motoExecutable && !mustRun)('DynamoDB conformance: embedded dynalite vs moto_server', () => {
+  let emulators: Emulators | undefined;
   let moto: MotoServer | undefined;
+  let embedded: DynamoDBClient;
   let independent: DynamoDBClient;
 
   beforeAll(async () => {
     if (!motoExecutable)
       throw new Error('CI=true: moto_server must be installed (pip install "moto[server]")');
+    emulators = await startEmulators({ snsSqs: false });
     moto = await startMotoServer(motoExecutable);
+    embedded = clientFor(emulators.endpoints.dynamodb);
     independent = clientFor(moto.endpoint);
   });
   afterAll(async () => {
+    embedded?.destroy();
     independent?.destroy();
-    await moto?.stop();
+    await Promise.all([emulators?.stop(), moto?.stop()]);
   });
 
   it.each(cases)('$name', async (conformanceCase) => {
@@ -759,45 +734,5 @@ describe.skipIf(!motoExecutable && !mustRun)('DynamoDB conformance: embedded dyn
     ]);
     expect(ours).toEqual(theirs);
     conformanceCase.documented(ours);
-  });
-});
-
-describe('embedded DynamoDB: SDK error types', () => {
-  it('surfaces TransactionCanceledException and ConditionalCheckFailedException with their details', async () => {
-    const b = new Backend(embedded);
-    const t = await b.table();
-    await b.seed(t, { pk: 'e', sk: 'x', v: 1 });
-    const rejected = b.doc.send(
-      new TransactWriteCommand({
-        TransactItems: [
-          {
-            Put: {
-              TableName: t,
-              Item: { pk: 'e', sk: 'x' },
-              ConditionExpression: 'attribute_not_exists(pk)',
-              ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-            },
-          },
-          { Put: { TableName: t, Item: { pk: 'e', sk: 'y' } } },
-        ],
-      }),
-    );
-    await expect(rejected).rejects.toBeInstanceOf(TransactionCanceledException);
-    await expect(rejected).rejects.toMatchObject({
-      CancellationReasons: [
-        { ...CONDITION_FAILED, Item: { pk: { S: 'e' }, sk: { S: 'x' }, v: { N: '1' } } },
-        NONE,
-      ],
-    });
-    const single = b.doc.send(
-      new PutCommand({
-        TableName: t,
-        Item: { pk: 'e', sk: 'x' },
-        ConditionExpression: 'attribute_not_exists(pk)',
-        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-      }),
-    );
-    await expect(single).rejects.toBeInstanceOf(ConditionalCheckFailedException);
-    await expect(single).rejects.toMatchObject({ Item: { pk: { S: 'e' }, sk: { S: 'x' }, v: { N: '1' } } });
   });
 });

@@ -1,0 +1,239 @@
+/**
+ * TransactWriteItems behaviour of the embedded DynamoDB (dynalite + patches/dynalite+4.0.0.patch) that
+ * dynamodb.test.ts cannot compare with moto_server: moto handles one request at a time, so it never
+ * reports a TransactionConflict and never interleaves writes. These tests assert the behaviour
+ * DynamoDB documents, against the embedded emulator only.
+ */
+
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  ConditionalCheckFailedException,
+  DynamoDBClient,
+  TransactionCanceledException,
+} from '@aws-sdk/client-dynamodb';
+import {
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  TransactWriteCommand,
+  type TransactWriteCommandInput,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Emulators, startEmulators } from '../../infra/local/emulators.ts';
+import { createEffectTable, itemsOf } from '../unit/helpers/aws.ts';
+
+type TransactItems = NonNullable<TransactWriteCommandInput['TransactItems']>;
+
+const CONDITION_FAILED = { Code: 'ConditionalCheckFailed', Message: 'The conditional request failed' };
+const CONFLICT = { Code: 'TransactionConflict', Message: 'Transaction is ongoing for the item' };
+const NONE = { Code: 'None' };
+
+let emulators: Emulators;
+let client: DynamoDBClient;
+let doc: DynamoDBDocumentClient;
+
+beforeAll(async () => {
+  emulators = await startEmulators({ snsSqs: false });
+  // One attempt: the tests look at what each call was answered, not at what a retry made of it.
+  client = new DynamoDBClient({ ...emulators.clientConfig('dynamodb'), maxAttempts: 1 });
+  doc = DynamoDBDocumentClient.from(client);
+});
+afterAll(async () => {
+  client?.destroy();
+  await emulators?.stop();
+});
+
+async function freshTable(): Promise<string> {
+  const name = `tx-${randomUUID()}`;
+  await createEffectTable(client, name);
+  return name;
+}
+
+/** The CancellationReasons of a cancelled transaction; any other outcome fails the test. */
+async function cancellationReasons(call: Promise<unknown>): Promise<unknown[]> {
+  const error = await call.then(
+    () => expect.fail('the transaction was applied'),
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(TransactionCanceledException);
+  return (error as TransactionCanceledException).CancellationReasons ?? [];
+}
+
+function transact(items: TransactItems): Promise<unknown> {
+  return doc.send(new TransactWriteCommand({ TransactItems: items }));
+}
+
+describe('TransactWriteItems on the embedded DynamoDB', () => {
+  it('surfaces TransactionCanceledException and ConditionalCheckFailedException with their details (SDK v3)', async () => {
+    const t = await freshTable();
+    await doc.send(new PutCommand({ TableName: t, Item: { pk: 'e', sk: 'x', v: 1 } }));
+    const insertOnly = {
+      Item: { pk: 'e', sk: 'x' },
+      ConditionExpression: 'attribute_not_exists(pk)',
+    } as const;
+    const reasons = await cancellationReasons(
+      transact([
+        { Put: { TableName: t, ...insertOnly, ReturnValuesOnConditionCheckFailure: 'ALL_OLD' } },
+        { Put: { TableName: t, Item: { pk: 'e', sk: 'y' } } },
+      ]),
+    );
+    expect(reasons).toEqual([
+      { ...CONDITION_FAILED, Item: { pk: { S: 'e' }, sk: { S: 'x' }, v: { N: '1' } } },
+      NONE,
+    ]);
+
+    const single = doc.send(
+      new PutCommand({ TableName: t, ...insertOnly, ReturnValuesOnConditionCheckFailure: 'ALL_OLD' }),
+    );
+    await expect(single).rejects.toBeInstanceOf(ConditionalCheckFailedException);
+    await expect(single).rejects.toMatchObject({ Item: { pk: { S: 'e' }, sk: { S: 'x' }, v: { N: '1' } } });
+  });
+
+  it('reports an update it cannot apply as a ValidationError cancellation reason, applying nothing', async () => {
+    // DynamoDB's documented reason code; moto_server answers a plain ValidationException instead,
+    // which is why this case is not in the conformance file.
+    const t = await freshTable();
+    await doc.send(new PutCommand({ TableName: t, Item: { pk: 'v', sk: 'item', label: 'text' } }));
+    const reasons = await cancellationReasons(
+      transact([
+        { Put: { TableName: t, Item: { pk: 'v', sk: 'other' } } },
+        {
+          Update: {
+            TableName: t,
+            Key: { pk: 'v', sk: 'item' },
+            UpdateExpression: 'SET amount = absentAttribute + :one',
+            ExpressionAttributeValues: { ':one': 1 },
+          },
+        },
+      ]),
+    );
+    expect(reasons).toEqual([
+      NONE,
+      {
+        Code: 'ValidationError',
+        Message: 'The provided expression refers to an attribute that does not exist in the item',
+      },
+    ]);
+    expect(await itemsOf(doc, t, 'v')).toEqual([{ pk: 'v', sk: 'item', label: 'text' }]);
+  });
+
+  it('cancels a transaction on an item held by an in-flight transaction (TransactionConflict), applying none of it', async () => {
+    // Which of two colliding transactions arrives while the other is in flight is a matter of timing,
+    // on DynamoDB as here. So rounds of concurrent transactions on one counter run until a collision
+    // has been seen (ROUNDS is only a hang guard), and every round checks that each loser was
+    // cancelled as a whole, with TransactionConflict on the contested item and None on its own.
+    const ROUNDS = 50;
+    const PER_ROUND = 10;
+    const t = await freshTable();
+    let winners = 0;
+    let conflicts = 0;
+    for (let round = 0; round < ROUNDS && conflicts === 0; round++) {
+      const results = await Promise.allSettled(
+        Array.from({ length: PER_ROUND }, (_, i) =>
+          transact([
+            {
+              Update: {
+                TableName: t,
+                Key: { pk: 'contested', sk: 'counter' },
+                UpdateExpression: 'ADD applied :one',
+                ExpressionAttributeValues: { ':one': 1 },
+              },
+            },
+            { Put: { TableName: t, Item: { pk: 'own', sk: `${round}-${i}` } } },
+          ]),
+        ),
+      );
+      for (const result of results) {
+        if (result.status === 'fulfilled') {
+          winners++;
+          continue;
+        }
+        conflicts++;
+        expect(result.reason).toBeInstanceOf(TransactionCanceledException);
+        expect(result.reason).toMatchObject({
+          message:
+            'Transaction cancelled, please refer cancellation reasons for specific reasons [TransactionConflict, None]',
+          CancellationReasons: [CONFLICT, NONE],
+        });
+      }
+      const { Item: counter } = await doc.send(
+        new GetCommand({ TableName: t, Key: { pk: 'contested', sk: 'counter' }, ConsistentRead: true }),
+      );
+      expect(counter?.applied ?? 0).toBe(winners);
+      expect(await itemsOf(doc, t, 'own')).toHaveLength(winners);
+    }
+    expect(
+      conflicts,
+      `no collision in ${ROUNDS} rounds of ${PER_ROUND} concurrent transactions`,
+    ).toBeGreaterThan(0);
+  });
+
+  it('stays atomic and serializable under concurrency: 50 transactions and 20 single writes on one stock item', async () => {
+    const STOCK = 30;
+    const t = await freshTable();
+    const stockKey = { pk: 'sku#A', sk: 'stock' };
+    await doc.send(new PutCommand({ TableName: t, Item: { ...stockKey, available: STOCK } }));
+    const decrement = {
+      TableName: t,
+      Key: stockKey,
+      UpdateExpression: 'SET available = available - :one',
+      ConditionExpression: 'available >= :one',
+      ExpressionAttributeValues: { ':one': 1 },
+    };
+
+    /** One reservation: stock −1 and its marker, together or not at all; retried while it collides. */
+    async function reserve(orderId: string): Promise<'reserved' | 'out of stock'> {
+      for (;;) {
+        try {
+          await transact([
+            { Update: decrement },
+            {
+              Put: {
+                TableName: t,
+                Item: { pk: 'marker', sk: orderId },
+                ConditionExpression: 'attribute_not_exists(pk)',
+              },
+            },
+          ]);
+          return 'reserved';
+        } catch (error) {
+          const reasons = (error as TransactionCanceledException).CancellationReasons;
+          if (reasons?.some((r) => r.Code === 'TransactionConflict')) {
+            // Back off a little, as an SDK retry would, instead of spinning against the winner.
+            await sleep(Math.random() * 20);
+            continue;
+          }
+          expect(reasons).toEqual([CONDITION_FAILED, NONE]);
+          return 'out of stock';
+        }
+      }
+    }
+    async function takeOne(): Promise<'taken' | 'out of stock'> {
+      try {
+        await doc.send(new UpdateCommand(decrement));
+        return 'taken';
+      } catch (error) {
+        expect(error).toBeInstanceOf(ConditionalCheckFailedException);
+        return 'out of stock';
+      }
+    }
+
+    const [reservations, singles] = await Promise.all([
+      Promise.all(Array.from({ length: 50 }, (_, i) => reserve(`order-${i}`))),
+      Promise.all(Array.from({ length: 20 }, () => takeOne())),
+    ]);
+    const reserved = reservations.filter((r) => r === 'reserved').length;
+    const taken = singles.filter((r) => r === 'taken').length;
+    const { Item: stock } = await doc.send(
+      new GetCommand({ TableName: t, Key: stockKey, ConsistentRead: true }),
+    );
+
+    // 70 claims on 30 units: every unit went to exactly one claim, and never below zero.
+    expect(reserved + taken).toBe(STOCK);
+    expect(stock?.available).toBe(0);
+    // A marker exists for exactly the reservations that took a unit.
+    expect(await itemsOf(doc, t, 'marker')).toHaveLength(reserved);
+  });
+});
