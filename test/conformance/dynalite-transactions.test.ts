@@ -119,6 +119,52 @@ describe('TransactWriteItems on the embedded DynamoDB', () => {
     expect(await itemsOf(doc, t, 'v')).toEqual([{ pk: 'v', sk: 'item', label: 'text' }]);
   });
 
+  it('applies a request once per ClientRequestToken, as DynamoDB does for 10 minutes', async () => {
+    const t = await freshTable();
+    const addOne: TransactItems = [
+      {
+        Update: {
+          TableName: t,
+          Key: { pk: 'token', sk: 'counter' },
+          UpdateExpression: 'ADD applied :one',
+          ExpressionAttributeValues: { ':one': 1 },
+        },
+      },
+    ];
+    // The SDK fills in a token of its own and keeps it across its retries: a retry after a lost
+    // response (applied, then answered 500) is answered success without applying twice.
+    const sentTokens: unknown[] = [];
+    const probe = DynamoDBDocumentClient.from(new DynamoDBClient({ ...emulators.clientConfig('dynamodb') }));
+    probe.middlewareStack.add(
+      (next) => async (args) => {
+        const body = (args.request as { body?: unknown }).body;
+        if (body instanceof Uint8Array)
+          sentTokens.push(JSON.parse(new TextDecoder().decode(body)).ClientRequestToken);
+        return next(args);
+      },
+      { step: 'finalizeRequest' },
+    );
+    await probe.send(new TransactWriteCommand({ TransactItems: addOne }));
+    probe.destroy();
+    expect(sentTokens).toEqual([expect.stringMatching(/^[0-9a-f-]{36}$/)]);
+
+    const token = randomUUID();
+    await doc.send(new TransactWriteCommand({ TransactItems: addOne, ClientRequestToken: token }));
+    await doc.send(new TransactWriteCommand({ TransactItems: addOne, ClientRequestToken: token }));
+    const { Item: counter } = await doc.send(
+      new GetCommand({ TableName: t, Key: { pk: 'token', sk: 'counter' }, ConsistentRead: true }),
+    );
+    expect(counter?.applied).toBe(2);
+
+    const other = doc.send(
+      new TransactWriteCommand({
+        TransactItems: [{ Put: { TableName: t, Item: { pk: 'token', sk: 'other' } } }],
+        ClientRequestToken: token,
+      }),
+    );
+    await expect(other).rejects.toMatchObject({ name: 'IdempotentParameterMismatchException' });
+  });
+
   it('cancels a transaction on an item held by an in-flight transaction (TransactionConflict), applying none of it', async () => {
     // Which of two colliding transactions arrives while the other is in flight is a matter of timing,
     // on DynamoDB as here. So rounds of concurrent transactions on one counter run until a collision
