@@ -16,6 +16,7 @@ import {
   DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
+  TransactGetCommand,
   TransactWriteCommand,
   type TransactWriteCommandInput,
   UpdateCommand,
@@ -214,6 +215,73 @@ describe('TransactWriteItems on the embedded DynamoDB', () => {
       conflicts,
       `no collision in ${ROUNDS} rounds of ${PER_ROUND} concurrent transactions`,
     ).toBeGreaterThan(0);
+  });
+
+  it('TransactGetItems sees transactions whole: a transfer between two items never shows half done', async () => {
+    const t = await freshTable();
+    const a = { pk: 'balance', sk: 'a' };
+    const b = { pk: 'balance', sk: 'b' };
+    await doc.send(new PutCommand({ TableName: t, Item: { ...a, units: 20 } }));
+    await doc.send(new PutCommand({ TableName: t, Item: { ...b, units: 0 } }));
+    /** Moves one unit; retried while it collides. True when it moved, false when `from` was empty. */
+    const move = async (from: typeof a, to: typeof a): Promise<boolean> => {
+      for (;;) {
+        try {
+          await transact([
+            {
+              Update: {
+                TableName: t,
+                Key: from,
+                UpdateExpression: 'SET units = units - :one',
+                ConditionExpression: 'units >= :one',
+                ExpressionAttributeValues: { ':one': 1 },
+              },
+            },
+            {
+              Update: {
+                TableName: t,
+                Key: to,
+                UpdateExpression: 'ADD units :one',
+                ExpressionAttributeValues: { ':one': 1 },
+              },
+            },
+          ]);
+          return true;
+        } catch (error) {
+          const reasons = (error as TransactionCanceledException).CancellationReasons ?? [];
+          if (!reasons.some((r) => r.Code === 'TransactionConflict')) return false;
+          await sleep(Math.random() * 20);
+        }
+      }
+    };
+    const read = async (): Promise<number | 'conflict'> => {
+      try {
+        const { Responses } = await doc.send(
+          new TransactGetCommand({
+            TransactItems: [
+              { Get: { TableName: t, Key: a, ProjectionExpression: 'units' } },
+              { Get: { TableName: t, Key: b, ProjectionExpression: 'units' } },
+            ],
+          }),
+        );
+        expect(Responses?.map((r) => Object.keys(r.Item ?? {}))).toEqual([['units'], ['units']]);
+        return (Responses ?? []).reduce((sum, r) => sum + Number(r.Item?.units), 0);
+      } catch (error) {
+        expect((error as TransactionCanceledException).CancellationReasons).toContainEqual(CONFLICT);
+        return 'conflict';
+      }
+    };
+    const [moves, sums] = await Promise.all([
+      Promise.all(Array.from({ length: 30 }, (_, i) => (i % 3 === 2 ? move(b, a) : move(a, b)))),
+      Promise.all(Array.from({ length: 30 }, read)),
+    ]);
+    // Every read that was not cancelled saw both items of every transfer, or neither.
+    expect(new Set(sums.filter((sum) => sum !== 'conflict'))).toEqual(new Set([20]));
+    expect(await read()).toBe(20);
+    const moved =
+      moves.filter((m, i) => m && i % 3 !== 2).length - moves.filter((m, i) => m && i % 3 === 2).length;
+    const { Item: finalB } = await doc.send(new GetCommand({ TableName: t, Key: b, ConsistentRead: true }));
+    expect(finalB?.units).toBe(moved);
   });
 
   it('stays atomic and serializable under concurrency: 50 transactions and 20 single writes on one stock item', async () => {

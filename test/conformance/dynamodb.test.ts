@@ -17,6 +17,7 @@ import {
   DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
+  TransactGetCommand,
   TransactWriteCommand,
   type TransactWriteCommandInput,
   UpdateCommand,
@@ -668,6 +669,42 @@ const cases: ConformanceCase[] = [
           { pk: 'n', sk: 'a', count: 11 },
           { pk: 'n', sk: 'b', total: 0 },
         ],
+      }),
+  },
+  {
+    name: 'TransactGetItems reads items in request order, {} for an absent one',
+    async run(b) {
+      const t = await b.table();
+      const other = await b.table();
+      await b.seed(t, { pk: 'g', sk: 'a', v: 1 });
+      await b.seed(other, { pk: 'g', sk: 'b', tags: new Set(['x', 'y']) });
+      await b.step((doc) =>
+        doc.send(
+          new TransactGetCommand({
+            TransactItems: [
+              { Get: { TableName: other, Key: { pk: 'g', sk: 'b' } } },
+              { Get: { TableName: t, Key: { pk: 'g', sk: 'absent' } } },
+              { Get: { TableName: t, Key: { pk: 'g', sk: 'a' } } },
+            ],
+          }),
+        ),
+      );
+      return b.outcome(t, []);
+    },
+    documented: (o) =>
+      expect(o).toEqual({
+        steps: [
+          {
+            ok: {
+              Responses: [
+                { Item: { pk: 'g', sk: 'b', tags: new Set(['x', 'y']) } },
+                {},
+                { Item: { pk: 'g', sk: 'a', v: 1 } },
+              ],
+            },
+          },
+        ],
+        state: [],
       }),
   },
   {
