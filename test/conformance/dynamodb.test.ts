@@ -739,7 +739,7 @@ const motoExecutable = findMotoServer();
 const mustRun = process.env.CI === 'true';
 if (!motoExecutable && !mustRun) {
   console.warn(
-    'Skipping the DynamoDB conformance cases: moto_server (the independent implementation) is not on PATH. ' +
+    'Skipping the DynamoDB conformance cases: moto_server (the independent implementation) was not found on PATH (or at MOTO_SERVER). ' +
       'Install it with `pip install "moto[server]"`; under CI=true these cases fail instead of skipping.',
   );
 }
