@@ -18,18 +18,18 @@ import {
   PutCommand,
   TransactGetCommand,
   TransactWriteCommand,
-  type TransactWriteCommandInput,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Emulators, startEmulators } from '../../infra/local/emulators.ts';
 import { createEffectTable, itemsOf } from '../unit/helpers/aws.ts';
-
-type TransactItems = NonNullable<TransactWriteCommandInput['TransactItems']>;
-
-const CONDITION_FAILED = { Code: 'ConditionalCheckFailed', Message: 'The conditional request failed' };
-const CONFLICT = { Code: 'TransactionConflict', Message: 'Transaction is ongoing for the item' };
-const NONE = { Code: 'None' };
+import {
+  CONDITION_FAILED,
+  CONFLICT,
+  cancelledMessage,
+  NONE,
+  type TransactItems,
+} from './transaction-outcomes.ts';
 
 let emulators: Emulators;
 let client: DynamoDBClient;
@@ -200,8 +200,7 @@ describe('TransactWriteItems on the embedded DynamoDB', () => {
         conflicts++;
         expect(result.reason).toBeInstanceOf(TransactionCanceledException);
         expect(result.reason).toMatchObject({
-          message:
-            'Transaction cancelled, please refer cancellation reasons for specific reasons [TransactionConflict, None]',
+          message: cancelledMessage('TransactionConflict', 'None'),
           CancellationReasons: [CONFLICT, NONE],
         });
       }

@@ -19,7 +19,6 @@ import {
   PutCommand,
   TransactGetCommand,
   TransactWriteCommand,
-  type TransactWriteCommandInput,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -31,9 +30,9 @@ import {
 } from '../../infra/local/emulators.ts';
 import { createEffectTable } from '../unit/helpers/aws.ts';
 import { findMotoServer, type MotoServer, startMotoServer } from './moto-server.ts';
+import { CONDITION_FAILED, cancelledMessage, NONE, type TransactItems } from './transaction-outcomes.ts';
 
 type Item = Record<string, unknown>;
-type TransactItems = NonNullable<TransactWriteCommandInput['TransactItems']>;
 
 /** What one call did, in a form both implementations can be compared on. */
 type Step =
@@ -133,11 +132,6 @@ interface ConformanceCase {
   run(backend: Backend): Promise<Outcome>;
   readonly documented: (outcome: Outcome) => void;
 }
-
-const cancelled = (...codes: string[]): string =>
-  `Transaction cancelled, please refer cancellation reasons for specific reasons [${codes.join(', ')}]`;
-const CONDITION_FAILED = { Code: 'ConditionalCheckFailed', Message: 'The conditional request failed' };
-const NONE = { Code: 'None' };
 
 /** The marker pattern the consumers use: one marker per event, written only if absent, with the effect. */
 function markedEffect(table: string, eventId: string): TransactItems {
@@ -242,7 +236,7 @@ const cases: ConformanceCase[] = [
           {
             error: 'TransactionCanceledException',
             status: 400,
-            message: cancelled('None', 'ConditionalCheckFailed', 'None', 'None'),
+            message: cancelledMessage('None', 'ConditionalCheckFailed', 'None', 'None'),
             reasons: [NONE, CONDITION_FAILED, NONE, NONE],
           },
         ],
@@ -290,7 +284,7 @@ const cases: ConformanceCase[] = [
           {
             error: 'TransactionCanceledException',
             status: 400,
-            message: cancelled('ConditionalCheckFailed', 'None'),
+            message: cancelledMessage('ConditionalCheckFailed', 'None'),
             reasons: [CONDITION_FAILED, NONE],
           },
           { ok: {} },
@@ -364,7 +358,7 @@ const cases: ConformanceCase[] = [
           {
             error: 'TransactionCanceledException',
             status: 400,
-            message: cancelled('ConditionalCheckFailed'),
+            message: cancelledMessage('ConditionalCheckFailed'),
             reasons: [CONDITION_FAILED],
           },
         ],
@@ -458,7 +452,7 @@ const cases: ConformanceCase[] = [
           {
             error: 'TransactionCanceledException',
             status: 400,
-            message: cancelled('ConditionalCheckFailed', 'None'),
+            message: cancelledMessage('ConditionalCheckFailed', 'None'),
             reasons: [{ ...CONDITION_FAILED, Item: { pk: { S: 'order#7' }, sk: { S: 'marker#e1' } } }, NONE],
           },
           { ok: {} },
@@ -472,25 +466,16 @@ const cases: ConformanceCase[] = [
       const t = await b.table();
       const key = { pk: 'idem', sk: 'e1' };
       await b.seed(t, { ...key, status: 'COMPLETED', data: 'cached' });
+      const insert = {
+        TableName: t,
+        Item: { ...key, status: 'INPROGRESS' },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      };
       await b.step((doc) =>
-        doc.send(
-          new PutCommand({
-            TableName: t,
-            Item: { ...key, status: 'INPROGRESS' },
-            ConditionExpression: 'attribute_not_exists(pk)',
-            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-          }),
-        ),
+        doc.send(new PutCommand({ ...insert, ReturnValuesOnConditionCheckFailure: 'ALL_OLD' })),
       );
       await b.step((doc) =>
-        doc.send(
-          new PutCommand({
-            TableName: t,
-            Item: { ...key, status: 'INPROGRESS' },
-            ConditionExpression: 'attribute_not_exists(pk)',
-            ReturnValuesOnConditionCheckFailure: 'NONE',
-          }),
-        ),
+        doc.send(new PutCommand({ ...insert, ReturnValuesOnConditionCheckFailure: 'NONE' })),
       );
       await b.step((doc) =>
         doc.send(
@@ -615,7 +600,7 @@ const cases: ConformanceCase[] = [
           {
             error: 'TransactionCanceledException',
             status: 400,
-            message: cancelled(...Array<string>(5).fill('ConditionalCheckFailed'), 'None'),
+            message: cancelledMessage(...Array<string>(5).fill('ConditionalCheckFailed'), 'None'),
             reasons: [
               old('put', 1),
               old('update', 2),
