@@ -529,6 +529,73 @@ const cases: ConformanceCase[] = [
     },
   },
   {
+    name: "Powertools idempotency's conditional put: absent, expired or stale in-progress records only",
+    async run(b) {
+      const t = await b.table();
+      const now = 1_700_000_000;
+      await b.seed(
+        t,
+        { pk: 'idem', sk: 'live', status: 'COMPLETED', expiration: now + 3600 },
+        { pk: 'idem', sk: 'expired', status: 'COMPLETED', expiration: now - 1 },
+        {
+          pk: 'idem',
+          sk: 'stale',
+          status: 'INPROGRESS',
+          expiration: now + 3600,
+          in_progress_expiration: now * 1000 - 1,
+        },
+        {
+          pk: 'idem',
+          sk: 'busy',
+          status: 'INPROGRESS',
+          expiration: now + 3600,
+          in_progress_expiration: now * 1000 + 60_000,
+        },
+      );
+      // The condition Powertools' DynamoDBPersistenceLayer puts its record with.
+      for (const sk of ['absent', 'live', 'expired', 'stale', 'busy']) {
+        await b.step((doc) =>
+          doc.send(
+            new PutCommand({
+              TableName: t,
+              Item: { pk: 'idem', sk, status: 'INPROGRESS', expiration: now + 3600 },
+              ConditionExpression:
+                'attribute_not_exists(#id) OR #expiry < :now OR ' +
+                '(#status = :inprogress AND attribute_exists(#in_progress_expiry) AND #in_progress_expiry < :now_in_millis)',
+              ExpressionAttributeNames: {
+                '#id': 'pk',
+                '#expiry': 'expiration',
+                '#status': 'status',
+                '#in_progress_expiry': 'in_progress_expiration',
+              },
+              ExpressionAttributeValues: {
+                ':now': now,
+                ':now_in_millis': now * 1000,
+                ':inprogress': 'INPROGRESS',
+              },
+              ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+            }),
+          ),
+        );
+      }
+      return b.outcome(t, []);
+    },
+    documented: (o) => {
+      const failed = {
+        error: 'ConditionalCheckFailedException',
+        status: 400,
+        message: 'The conditional request failed',
+      };
+      expect(o.steps).toEqual([
+        { ok: {} },
+        { ...failed, item: expect.objectContaining({ sk: { S: 'live' }, status: { S: 'COMPLETED' } }) },
+        { ok: {} },
+        { ok: {} },
+        { ...failed, item: expect.objectContaining({ sk: { S: 'busy' }, status: { S: 'INPROGRESS' } }) },
+      ]);
+    },
+  },
+  {
     name: 'ReturnValuesOnConditionCheckFailure inside a transaction, per item',
     async run(b) {
       const t = await b.table();
