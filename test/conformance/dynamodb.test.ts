@@ -812,12 +812,14 @@ describe.skipIf(!motoExecutable && !mustRun)('DynamoDB conformance: embedded dyn
     await Promise.all([emulators?.stop(), moto?.stop()]);
   });
 
-  it.each(cases)('$name', async (conformanceCase) => {
-    const [ours, theirs] = await Promise.all([
-      conformanceCase.run(new Backend(embedded)),
-      conformanceCase.run(new Backend(independent)),
-    ]);
-    expect(ours).toEqual(theirs);
-    conformanceCase.documented(ours);
-  });
+  for (const conformanceCase of cases) {
+    it(conformanceCase.name, async () => {
+      const [ours, theirs] = await Promise.all([
+        conformanceCase.run(new Backend(embedded)),
+        conformanceCase.run(new Backend(independent)),
+      ]);
+      expect(ours).toEqual(theirs);
+      conformanceCase.documented(ours);
+    });
+  }
 });
