@@ -64,6 +64,17 @@ async function cancellationReasons(call: Promise<unknown>): Promise<unknown[]> {
   return (error as TransactionCanceledException).CancellationReasons ?? [];
 }
 
+/**
+ * Waits before the next try of a transaction that lost a conflict: exponential with full jitter, as
+ * the SDK backs off, so that contenders spread out instead of colliding again at once.
+ */
+function backOff(attempt: number): Promise<void> {
+  return sleep(Math.random() * Math.min(200, 5 * 2 ** attempt));
+}
+
+/** Hang guard of the concurrency tests, generous for a loaded machine (not a timing assertion). */
+const CONCURRENCY_GUARD_MS = 120_000;
+
 function transact(items: TransactItems): Promise<unknown> {
   return doc.send(new TransactWriteCommand({ TransactItems: items }));
 }
@@ -218,140 +229,147 @@ describe('TransactWriteItems on the embedded DynamoDB', () => {
     ).toBeGreaterThan(0);
   });
 
-  it('TransactGetItems sees transactions whole: a transfer between two items never shows half done', async () => {
-    const t = await freshTable();
-    const a = { pk: 'balance', sk: 'a' };
-    const b = { pk: 'balance', sk: 'b' };
-    await doc.send(new PutCommand({ TableName: t, Item: { ...a, units: 20 } }));
-    await doc.send(new PutCommand({ TableName: t, Item: { ...b, units: 0 } }));
-    /** Moves one unit; retried while it collides. True when it moved, false when `from` was empty. */
-    const move = async (from: typeof a, to: typeof a): Promise<boolean> => {
-      for (;;) {
+  it(
+    'TransactGetItems sees transactions whole: a transfer between two items never shows half done',
+    async () => {
+      const t = await freshTable();
+      const a = { pk: 'balance', sk: 'a' };
+      const b = { pk: 'balance', sk: 'b' };
+      await doc.send(new PutCommand({ TableName: t, Item: { ...a, units: 20 } }));
+      await doc.send(new PutCommand({ TableName: t, Item: { ...b, units: 0 } }));
+      /** Moves one unit; retried while it collides. True when it moved, false when `from` was empty. */
+      const move = async (from: typeof a, to: typeof a): Promise<boolean> => {
+        for (let attempt = 0; ; attempt++) {
+          try {
+            await transact([
+              {
+                Update: {
+                  TableName: t,
+                  Key: from,
+                  UpdateExpression: 'SET units = units - :one',
+                  ConditionExpression: 'units >= :one',
+                  ExpressionAttributeValues: { ':one': 1 },
+                },
+              },
+              {
+                Update: {
+                  TableName: t,
+                  Key: to,
+                  UpdateExpression: 'ADD units :one',
+                  ExpressionAttributeValues: { ':one': 1 },
+                },
+              },
+            ]);
+            return true;
+          } catch (error) {
+            const reasons = (error as TransactionCanceledException).CancellationReasons ?? [];
+            if (!reasons.some((r) => r.Code === 'TransactionConflict')) return false;
+            await backOff(attempt);
+          }
+        }
+      };
+      const read = async (): Promise<number | 'conflict'> => {
         try {
-          await transact([
-            {
-              Update: {
-                TableName: t,
-                Key: from,
-                UpdateExpression: 'SET units = units - :one',
-                ConditionExpression: 'units >= :one',
-                ExpressionAttributeValues: { ':one': 1 },
-              },
-            },
-            {
-              Update: {
-                TableName: t,
-                Key: to,
-                UpdateExpression: 'ADD units :one',
-                ExpressionAttributeValues: { ':one': 1 },
-              },
-            },
-          ]);
-          return true;
+          const { Responses } = await doc.send(
+            new TransactGetCommand({
+              TransactItems: [
+                { Get: { TableName: t, Key: a, ProjectionExpression: 'units' } },
+                { Get: { TableName: t, Key: b, ProjectionExpression: 'units' } },
+              ],
+            }),
+          );
+          expect(Responses?.map((r) => Object.keys(r.Item ?? {}))).toEqual([['units'], ['units']]);
+          return (Responses ?? []).reduce((sum, r) => sum + Number(r.Item?.units), 0);
         } catch (error) {
-          const reasons = (error as TransactionCanceledException).CancellationReasons ?? [];
-          if (!reasons.some((r) => r.Code === 'TransactionConflict')) return false;
-          await sleep(Math.random() * 20);
+          expect((error as TransactionCanceledException).CancellationReasons).toContainEqual(CONFLICT);
+          return 'conflict';
+        }
+      };
+      const [moves, sums] = await Promise.all([
+        Promise.all(Array.from({ length: 30 }, (_, i) => (i % 3 === 2 ? move(b, a) : move(a, b)))),
+        Promise.all(Array.from({ length: 30 }, read)),
+      ]);
+      // Every read that was not cancelled saw both items of every transfer, or neither.
+      expect(new Set(sums.filter((sum) => sum !== 'conflict'))).toEqual(new Set([20]));
+      expect(await read()).toBe(20);
+      const moved =
+        moves.filter((m, i) => m && i % 3 !== 2).length - moves.filter((m, i) => m && i % 3 === 2).length;
+      const { Item: finalB } = await doc.send(new GetCommand({ TableName: t, Key: b, ConsistentRead: true }));
+      expect(finalB?.units).toBe(moved);
+    },
+    CONCURRENCY_GUARD_MS,
+  );
+
+  it(
+    'stays atomic and serializable under concurrency: 50 transactions and 20 single writes on one stock item',
+    async () => {
+      const STOCK = 30;
+      const t = await freshTable();
+      const stockKey = { pk: 'sku#A', sk: 'stock' };
+      await doc.send(new PutCommand({ TableName: t, Item: { ...stockKey, available: STOCK } }));
+      const decrement = {
+        TableName: t,
+        Key: stockKey,
+        UpdateExpression: 'SET available = available - :one',
+        ConditionExpression: 'available >= :one',
+        ExpressionAttributeValues: { ':one': 1 },
+      };
+
+      /** One reservation: stock −1 and its marker, together or not at all; retried while it collides. */
+      async function reserve(orderId: string): Promise<'reserved' | 'out of stock'> {
+        for (let attempt = 0; ; attempt++) {
+          try {
+            await transact([
+              { Update: decrement },
+              {
+                Put: {
+                  TableName: t,
+                  Item: { pk: 'marker', sk: orderId },
+                  ConditionExpression: 'attribute_not_exists(pk)',
+                },
+              },
+            ]);
+            return 'reserved';
+          } catch (error) {
+            const reasons = (error as TransactionCanceledException).CancellationReasons;
+            if (reasons?.some((r) => r.Code === 'TransactionConflict')) {
+              await backOff(attempt);
+              continue;
+            }
+            expect(error).toMatchObject({
+              name: 'TransactionCanceledException',
+              CancellationReasons: [CONDITION_FAILED, NONE],
+            });
+            return 'out of stock';
+          }
         }
       }
-    };
-    const read = async (): Promise<number | 'conflict'> => {
-      try {
-        const { Responses } = await doc.send(
-          new TransactGetCommand({
-            TransactItems: [
-              { Get: { TableName: t, Key: a, ProjectionExpression: 'units' } },
-              { Get: { TableName: t, Key: b, ProjectionExpression: 'units' } },
-            ],
-          }),
-        );
-        expect(Responses?.map((r) => Object.keys(r.Item ?? {}))).toEqual([['units'], ['units']]);
-        return (Responses ?? []).reduce((sum, r) => sum + Number(r.Item?.units), 0);
-      } catch (error) {
-        expect((error as TransactionCanceledException).CancellationReasons).toContainEqual(CONFLICT);
-        return 'conflict';
-      }
-    };
-    const [moves, sums] = await Promise.all([
-      Promise.all(Array.from({ length: 30 }, (_, i) => (i % 3 === 2 ? move(b, a) : move(a, b)))),
-      Promise.all(Array.from({ length: 30 }, read)),
-    ]);
-    // Every read that was not cancelled saw both items of every transfer, or neither.
-    expect(new Set(sums.filter((sum) => sum !== 'conflict'))).toEqual(new Set([20]));
-    expect(await read()).toBe(20);
-    const moved =
-      moves.filter((m, i) => m && i % 3 !== 2).length - moves.filter((m, i) => m && i % 3 === 2).length;
-    const { Item: finalB } = await doc.send(new GetCommand({ TableName: t, Key: b, ConsistentRead: true }));
-    expect(finalB?.units).toBe(moved);
-  });
-
-  it('stays atomic and serializable under concurrency: 50 transactions and 20 single writes on one stock item', async () => {
-    const STOCK = 30;
-    const t = await freshTable();
-    const stockKey = { pk: 'sku#A', sk: 'stock' };
-    await doc.send(new PutCommand({ TableName: t, Item: { ...stockKey, available: STOCK } }));
-    const decrement = {
-      TableName: t,
-      Key: stockKey,
-      UpdateExpression: 'SET available = available - :one',
-      ConditionExpression: 'available >= :one',
-      ExpressionAttributeValues: { ':one': 1 },
-    };
-
-    /** One reservation: stock −1 and its marker, together or not at all; retried while it collides. */
-    async function reserve(orderId: string): Promise<'reserved' | 'out of stock'> {
-      for (;;) {
+      async function takeOne(): Promise<'taken' | 'out of stock'> {
         try {
-          await transact([
-            { Update: decrement },
-            {
-              Put: {
-                TableName: t,
-                Item: { pk: 'marker', sk: orderId },
-                ConditionExpression: 'attribute_not_exists(pk)',
-              },
-            },
-          ]);
-          return 'reserved';
+          await doc.send(new UpdateCommand(decrement));
+          return 'taken';
         } catch (error) {
-          const reasons = (error as TransactionCanceledException).CancellationReasons;
-          if (reasons?.some((r) => r.Code === 'TransactionConflict')) {
-            // Back off a little, as an SDK retry would, instead of spinning against the winner.
-            await sleep(Math.random() * 20);
-            continue;
-          }
-          expect(error).toMatchObject({
-            name: 'TransactionCanceledException',
-            CancellationReasons: [CONDITION_FAILED, NONE],
-          });
+          expect(error).toBeInstanceOf(ConditionalCheckFailedException);
           return 'out of stock';
         }
       }
-    }
-    async function takeOne(): Promise<'taken' | 'out of stock'> {
-      try {
-        await doc.send(new UpdateCommand(decrement));
-        return 'taken';
-      } catch (error) {
-        expect(error).toBeInstanceOf(ConditionalCheckFailedException);
-        return 'out of stock';
-      }
-    }
 
-    const [reservations, singles] = await Promise.all([
-      Promise.all(Array.from({ length: 50 }, (_, i) => reserve(`order-${i}`))),
-      Promise.all(Array.from({ length: 20 }, () => takeOne())),
-    ]);
-    const reserved = reservations.filter((r) => r === 'reserved').length;
-    const taken = singles.filter((r) => r === 'taken').length;
-    const { Item: stock } = await doc.send(
-      new GetCommand({ TableName: t, Key: stockKey, ConsistentRead: true }),
-    );
+      const [reservations, singles] = await Promise.all([
+        Promise.all(Array.from({ length: 50 }, (_, i) => reserve(`order-${i}`))),
+        Promise.all(Array.from({ length: 20 }, () => takeOne())),
+      ]);
+      const reserved = reservations.filter((r) => r === 'reserved').length;
+      const taken = singles.filter((r) => r === 'taken').length;
+      const { Item: stock } = await doc.send(
+        new GetCommand({ TableName: t, Key: stockKey, ConsistentRead: true }),
+      );
 
-    // 70 claims on 30 units: every unit went to exactly one claim, and never below zero.
-    expect(reserved + taken).toBe(STOCK);
-    expect(stock?.available).toBe(0);
-    // A marker exists for exactly the reservations that took a unit.
-    expect(await itemsOf(doc, t, 'marker')).toHaveLength(reserved);
-  });
+      // 70 claims on 30 units: every unit went to exactly one claim, and never below zero.
+      expect(reserved + taken).toBe(STOCK);
+      expect(stock?.available).toBe(0);
+      // A marker exists for exactly the reservations that took a unit.
+      expect(await itemsOf(doc, t, 'marker')).toHaveLength(reserved);
+    },
+    CONCURRENCY_GUARD_MS,
+  );
 });
