@@ -9,7 +9,11 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { type LocalRuntime, startLocalRuntime } from '../../../infra/local/local-runtime.ts';
+import {
+  type LocalRuntime,
+  type LocalRuntimeOptions,
+  startLocalRuntime,
+} from '../../../infra/local/local-runtime.ts';
 
 /** Where the suite runs. */
 export type TargetKind = 'embedded' | 'localstack' | 'aws';
@@ -65,8 +69,11 @@ export function testVisibilityTimeout(batchingWindowSeconds: number): number {
   return batchingWindowSeconds + 2;
 }
 
-/** Starts (embedded) or connects to (LocalStack / AWS) the target. */
-export async function openTarget(): Promise<TestTarget> {
+/**
+ * Starts (embedded) or connects to (LocalStack / AWS) the target. `embedded` overrides the embedded
+ * runtime's options (e.g. an endpoint proxy with faults); other targets ignore it.
+ */
+export async function openTarget(embedded: LocalRuntimeOptions = {}): Promise<TestTarget> {
   const kind = targetKind();
   if (kind === 'embedded') {
     const local = await startLocalRuntime({
@@ -76,6 +83,7 @@ export async function openTarget(): Promise<TestTarget> {
         eventSource === undefined
           ? undefined
           : { VisibilityTimeout: String(testVisibilityTimeout(eventSource.batchingWindowSeconds)) },
+      ...embedded,
     });
     const clients = makeClients((service) => local.emulators.clientConfig(service));
     return build(kind, local.outputs, clients, local, {
