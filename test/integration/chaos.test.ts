@@ -1,0 +1,67 @@
+/**
+ * The chaos run of `npm run chaos`, smaller and on two fixed seeds: orders, duplicates and poison
+ * through the embedded runtime while the endpoint proxy injects every fault class (throttling, 500s,
+ * outages past the SDK's retries, applied-then-500, killed and hung sandboxes, SQS/SNS errors).
+ * Exactly-once in effect must hold: nothing lost, nothing doubled, nothing stuck, stock exact, and
+ * every poison message parked with its reason in every subscribed service's DLQ.
+ */
+import { describe, expect, it } from 'vitest';
+import { formatChaosReport, runChaos } from '../../bench/chaos-scenario.ts';
+import { targetKind } from './helpers/target.ts';
+
+const ORDERS = 150;
+
+describe.skipIf(targetKind() !== 'embedded')(
+  'chaos run (embedded runtime: faults are injected at its endpoints)',
+  () => {
+    // Two seeds side by side: each run mostly waits (a hung call lasts a function timeout, a failed
+    // record a visibility timeout), so together they take about as long as one.
+    it.concurrent.each([1, 2])(
+      'seed %i: 0 lost, 0 doubled, 0 stuck, every poison message parked with its reason',
+      async (seed) => {
+        const report = await runChaos({
+          orders: ORDERS,
+          seed,
+          duplicateRate: 0.1,
+          poisonRate: 0.02,
+          // Every class at the run's rates; kills and hangs often enough to happen among ~600 writes.
+          rates: { killRate: 0.02, kills: 2, hangs: 1 },
+          drainTimeoutMs: 200_000,
+        });
+        const table = formatChaosReport(report);
+        console.log(table);
+        for (const kind of [
+          'throttle',
+          'error500',
+          'outage',
+          'appliedThen500',
+          'killSandbox',
+          'hang',
+        ] as const) {
+          expect(report.injected[kind], `${kind} injected\n${table}`).toBeGreaterThan(0);
+        }
+        for (const s of report.services) {
+          expect({ service: s.service, lost: s.lost, doubled: s.doubled, stuck: s.stuck }, table).toEqual({
+            service: s.service,
+            lost: 0,
+            doubled: 0,
+            stuck: 0,
+          });
+          expect(s.poisonInDlq, `${s.service} poison in DLQ\n${table}`).toBe(s.poisonExpected);
+          expect(
+            Object.keys(s.poisonReasons).some((r) => r === 'NO REASON'),
+            table,
+          ).toBe(false);
+          // A valid message parked in a DLQ must say why (the table lists the reason per message).
+          expect(
+            Object.keys(s.parked).every((why) => why.length > 0),
+            table,
+          ).toBe(true);
+        }
+        expect(report.stockDrift, table).toBe(0);
+        expect(report.ok, table).toBe(true);
+      },
+      300_000,
+    );
+  },
+);
