@@ -12,10 +12,12 @@ import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import cliProgress from 'cli-progress';
-import { Command } from 'commander';
+import { Command, InvalidArgumentError } from 'commander';
 import type { OrderInput } from '../../lambdas/shared/contract.ts';
 import { OrderEventsError } from '../../lambdas/shared/errors.ts';
 import { formatDeployReport } from './deployer.ts';
+import { LOCAL_CREDENTIALS } from './emulators.ts';
+import { chaosFaultRules, FAULT_KINDS } from './fault-plan.ts';
 import { type LocalRuntime, startLocalRuntime, synthIfStale } from './local-runtime.ts';
 
 /** The scenario could not be driven (not a mismatch: those are collected and reported). */
@@ -50,6 +52,8 @@ interface Options {
   readonly templateVisibility: boolean;
   readonly timeout: number;
   readonly logs: boolean;
+  /** `--chaos` alone is `true` (seed 1). */
+  readonly chaos: number | true | undefined;
 }
 
 const program = new Command()
@@ -65,7 +69,18 @@ const program = new Command()
     false,
   )
   .option('--timeout <seconds>', 'give up waiting for the consumers after this long', (v) => Number(v), 120)
-  .option('--logs', "print the functions' log lines", false);
+  .option('--logs', "print the functions' log lines", false)
+  .option(
+    '--chaos [seed]',
+    'inject every fault class of `npm run chaos` at the endpoints, seeded (default seed 1)',
+    (v: string) => {
+      const seed = Number(v);
+      if (!/^\d+$/.test(v) || seed > 0xffffffff) {
+        throw new InvalidArgumentError(`the seed must be an integer in 0..4294967295 (got '${v}')`);
+      }
+      return seed;
+    },
+  );
 
 async function main(): Promise<number> {
   const options = program.parse().opts<Options>();
@@ -73,6 +88,7 @@ async function main(): Promise<number> {
   const step = (text: string) => console.log(`▸ ${text} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
 
   if (synthIfStale('cdk.out', (line) => step(line))) step('synthesized');
+  const chaosSeed = options.chaos === true ? 1 : options.chaos;
   const runtime = await startLocalRuntime({
     waitTimeSeconds: 2,
     ...(options.templateVisibility
@@ -83,9 +99,20 @@ async function main(): Promise<number> {
               ? undefined
               : {
                   VisibilityTimeout: String(
-                    eventSource.batchingWindowSeconds + DEMO_VISIBILITY_HEADROOM_SECONDS,
+                    // Under chaos a hung call lasts a function timeout: its batch must not reappear sooner.
+                    (chaosSeed === undefined ? 0 : eventSource.functionTimeoutSeconds) +
+                      eventSource.batchingWindowSeconds +
+                      DEMO_VISIBILITY_HEADROOM_SECONDS,
                   ),
                 },
+        }),
+    // The demo's own clients (the harness) sign as LOCAL_CREDENTIALS and are never faulted.
+    ...(chaosSeed === undefined
+      ? {}
+      : {
+          endpointProxy: {
+            faults: { seed: chaosSeed, rules: chaosFaultRules({}, [LOCAL_CREDENTIALS.accessKeyId]) },
+          },
         }),
     ...(options.logs ? { echo: (l) => console.log(`  [${l.functionLogicalId}] ${l.line}`) } : {}),
   });
@@ -105,6 +132,12 @@ async function main(): Promise<number> {
     const scenario = await runScenario(runtime, clients, options, step);
     const mismatches = await verify(runtime, clients, scenario);
     printSummary(runtime, mismatches);
+    const injected = runtime.proxy?.faults?.injected();
+    if (injected !== undefined) {
+      console.log(
+        `\nfaults injected (seed ${chaosSeed}): ${FAULT_KINDS.map((k) => `${k} ${injected[k]}`).join(', ')}`,
+      );
+    }
     step(mismatches.length === 0 ? 'all effects as expected' : `${mismatches.length} mismatch(es)`);
     if (options.keep) {
       printEndpoints(runtime);
@@ -193,11 +226,18 @@ async function runScenario(
 ): Promise<Scenario> {
   const url = `${output(runtime, 'OrderApiUrl').replace(/\/$/, '')}/orders`;
   const post = async (order: OrderInput): Promise<void> => {
-    const response = await fetch(url, {
-      method: 'POST',
-      body: JSON.stringify(order),
-      headers: { 'content-type': 'application/json' },
-    });
+    let response: Response;
+    // A client retries a 5xx (under --chaos the API's publish can fail past the SDK's retries); the
+    // same order keeps its eventId, so a retry that follows a publish that did happen is a duplicate.
+    for (let attempt = 1; ; attempt++) {
+      response = await fetch(url, {
+        method: 'POST',
+        body: JSON.stringify(order),
+        headers: { 'content-type': 'application/json' },
+      });
+      if (response.status < 500 || attempt >= 5) break;
+      await response.body?.cancel();
+    }
     if (response.status !== 202)
       throw new DemoError(`order API answered ${response.status}: ${await response.text()}`);
   };
@@ -244,7 +284,18 @@ async function runScenario(
     }),
   );
   orders.push(...burst);
-  const done = await bars.wait(options.timeout * 1000);
+  // Under --chaos a record whose effect was applied before its sandbox died is not counted as
+  // processed when redelivered: wait for the queues to drain instead (the tables are checked after).
+  const drained =
+    options.chaos === undefined
+      ? undefined
+      : async () => {
+          const depths = await Promise.all(
+            SERVICES.map((s) => visibleCount(clients.sqs, output(runtime, `${s.prefix}QueueUrl`))),
+          );
+          return depths.every((d) => d === 0);
+        };
+  const done = await bars.wait(options.timeout * 1000, drained);
   bars.stop();
   step(`burst of ${burst.length} orders ${done ? 'processed' : 'NOT fully processed in time'}`);
   return { orders, poisonBody };
@@ -292,7 +343,8 @@ function progressBars(runtime: LocalRuntime, expected: Record<Service, number>, 
       publishBar.update(published);
     },
     /** Resolves true once every service processed its expected count and saw the poison. */
-    wait: async (timeoutMs: number): Promise<boolean> => {
+    wait: async (timeoutMs: number, drained?: () => Promise<boolean>): Promise<boolean> => {
+      let drainedPolls = 0;
       const deadline = Date.now() + timeoutMs;
       while (Date.now() < deadline) {
         refresh();
@@ -303,6 +355,9 @@ function progressBars(runtime: LocalRuntime, expected: Record<Service, number>, 
             (s.name === 'high-value' || metrics.get(s.name, 'duplicate') >= 1),
         );
         if (complete) return true;
+        // Two empty polls in a row: fauxqs' counters settle on the next receive.
+        drainedPolls = drained !== undefined && (await drained()) ? drainedPolls + 1 : 0;
+        if (drainedPolls >= 2) return true;
         await new Promise((resolve) => setTimeout(resolve, 200));
       }
       return false;
