@@ -96,7 +96,7 @@ async function main(): Promise<number> {
     duplicateRate: opts.duplicates ?? 0.1,
     poisonRate: opts.poison ?? 0.02,
     rates: rates as ChaosRates,
-    drainTimeoutMs: (opts.timeout ?? 240) * 1000,
+    drainTimeoutMs: (opts.timeout ?? 600) * 1000,
     onProgress: (p) => {
       const payload = {
         phase: p.phase.padEnd(10),
