@@ -121,7 +121,7 @@ async function main(): Promise<number> {
   console.log(indent(formatDeployReport(runtime.deployment)));
   if (!options.templateVisibility) {
     console.log(
-      `  (event-source queues: VisibilityTimeout = batching window + ${DEMO_VISIBILITY_HEADROOM_SECONDS} s instead of the template's minutes, so retries show up in seconds)`,
+      `  (event-source queues: VisibilityTimeout = ${chaosSeed === undefined ? '' : 'function timeout + '}batching window + ${DEMO_VISIBILITY_HEADROOM_SECONDS} s instead of the template's minutes, so retries show up in seconds)`,
     );
   }
 
@@ -295,7 +295,10 @@ async function runScenario(
           );
           return depths.every((d) => d === 0);
         };
-  const done = await bars.wait(options.timeout * 1000, drained);
+  // Retries under --chaos wait out visibility timeouts: unless --timeout was given, allow 10 minutes.
+  const timeoutSeconds =
+    drained !== undefined && program.getOptionValueSource('timeout') === 'default' ? 600 : options.timeout;
+  const done = await bars.wait(timeoutSeconds * 1000, drained);
   bars.stop();
   step(`burst of ${burst.length} orders ${done ? 'processed' : 'NOT fully processed in time'}`);
   return { orders, poisonBody };
