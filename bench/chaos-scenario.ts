@@ -66,7 +66,7 @@ export interface ServiceOutcome {
   /** Poison messages in the DLQ (distinct), of those published. */
   readonly poisonInDlq: number;
   readonly poisonExpected: number;
-  /** Poison reasons seen (first 80 characters), with counts. */
+  /** Poison reasons seen (first clause, see `shorten`), with counts. */
   readonly poisonReasons: Readonly<Record<string, number>>;
   /** Messages left in the source queue when the run gave up waiting. */
   readonly stuck: number;
@@ -259,14 +259,14 @@ async function scenario(target: TestTarget, options: ChaosOptions, started: numb
       if (id !== undefined && poisonIds.has(id)) {
         if (!poisonFound.has(id)) {
           poisonFound.add(id);
-          const key = (reason ?? 'NO REASON').slice(0, 80);
+          const key = reason === undefined ? NO_REASON : shorten(reason);
           poisonReasons[key] = (poisonReasons[key] ?? 0) + 1;
         }
       } else {
         parkedValid.set(
           id ?? message.MessageId ?? '?',
           reason !== undefined
-            ? `poison path: ${reason.slice(0, 80)}`
+            ? `poison path: ${shorten(reason)}`
             : `redrive after ${message.Attributes?.ApproximateReceiveCount ?? '?'} receives`,
         );
       }
@@ -335,6 +335,15 @@ async function scenario(target: TestTarget, options: ChaosOptions, started: numb
     elapsedMs: Date.now() - started,
     ok,
   };
+}
+
+/** What a poison message without the reason attribute is listed as. */
+export const NO_REASON = 'NO REASON';
+
+/** A reason for the table: its first clause (up to the first `;`), at most 100 characters. */
+function shorten(reason: string): string {
+  const first = reason.split(';')[0] ?? reason;
+  return first.length > 100 ? `${first.slice(0, 99)}…` : first;
 }
 
 function orderIdOf(message: Message): string | undefined {
