@@ -59,9 +59,9 @@ const program = new Command()
   )
   .option(
     '--timeout <seconds>',
-    'give up waiting for the queues to drain',
+    'give up waiting for the queues to drain (a hang guard: what is left is reported stuck)',
     integer('--timeout', 1, 3600),
-    240,
+    600,
   );
 for (const [key, description] of Object.entries(RATE_OPTIONS)) {
   const flag = `--${kebab(key)}`;
