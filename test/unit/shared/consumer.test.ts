@@ -38,18 +38,18 @@ afterAll(async () => {
 
 describe('createSqsConsumer', () => {
   it('refuses to start when SERVICE_NAME is not the handler’s service', () => {
-    expect(() => createSqsConsumer({ service: 'email', config, handle: async () => null })).toThrow(
-      ConfigurationError,
-    );
+    expect(() =>
+      createSqsConsumer({ service: 'email', config, handle: async () => ({ outcome: 'applied' as const }) }),
+    ).toThrow(ConfigurationError);
   });
 
   it('names the missing variables when the environment is incomplete', () => {
     const saved = process.env.DLQ_URL;
     delete process.env.DLQ_URL;
     try {
-      expect(() => createSqsConsumer({ service: 'probe', handle: async () => null })).toThrow(
-        /DLQ_URL is not set/,
-      );
+      expect(() =>
+        createSqsConsumer({ service: 'probe', handle: async () => ({ outcome: 'applied' as const }) }),
+      ).toThrow(/DLQ_URL is not set/);
     } finally {
       if (saved !== undefined) process.env.DLQ_URL = saved;
     }
@@ -64,7 +64,7 @@ describe('createSqsConsumer', () => {
       sqs: clients.sqs,
       handle: async (event) => {
         handled.push(event.eventId);
-        return null;
+        return { outcome: 'applied' as const };
       },
     });
     const poison = sqsRecord('not json');
@@ -105,7 +105,7 @@ describe('createSqsConsumer', () => {
         runs.push('run');
         // The first attempt hangs like a function that hit its timeout; later attempts return.
         if (runs.length === 1) await new Promise<void>((resolve) => (releaseCrashed = resolve));
-        return null;
+        return { outcome: 'applied' as const };
       },
     });
     const event = sampleEvent();
