@@ -6,7 +6,7 @@
  * marker and resolves to "already applied" instead of applying the effect twice. See
  * docs/architecture.md ("Exactly-once effects").
  */
-import { createHash } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
   type DynamoDBDocumentClient,
@@ -14,8 +14,6 @@ import {
   TransactWriteCommand,
   type TransactWriteCommandInput,
 } from '@aws-sdk/lib-dynamodb';
-import { v5 as uuidv5 } from 'uuid';
-import { ORDER_EVENTS_NAMESPACE } from './contract.ts';
 import { OrderEventsError, TransientError } from './errors.ts';
 
 /** One operation of a TransactWriteItems request (document client shapes). */
@@ -32,9 +30,9 @@ export type RecordOutcome = EffectOutcome | 'skipped';
 
 /** One effect: the marker and the other writes that commit with it, all or none. */
 export interface EffectWrite {
-  /** Consumer service (part of the ClientRequestToken). */
+  /** Consumer service (named in errors). */
   readonly service: string;
-  /** Canonical eventId of the fact (part of the ClientRequestToken). */
+  /** Canonical eventId of the fact (named in errors). */
   readonly eventId: string;
   /** Effect table of the marker. */
   readonly tableName: string;
@@ -66,19 +64,6 @@ const CONFLICT_BASE_DELAY_MS = 20;
 const CONFLICT_MAX_DELAY_MS = 1_000;
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-/**
- * ClientRequestToken of a transaction: derived from the service, the event and the request itself.
- * An SDK retry of the same request (say, after a 500 for a transaction that was applied) carries
- * the same token, and DynamoDB answers it from its 10-minute token memory without applying it
- * again; a different request for the same event (another attempt with other items) never reuses a
- * token, so it can never fail with IdempotentParameterMismatch. Past the 10 minutes the marker's
- * condition still answers "already applied".
- */
-export function effectRequestToken(service: string, eventId: string, items: readonly TransactItem[]): string {
-  const digest = createHash('sha256').update(JSON.stringify(items)).digest('hex');
-  return uuidv5(`${service}:${eventId}:${digest}`, ORDER_EVENTS_NAMESPACE);
-}
 
 /**
  * Writes an effect and its per-event marker atomically.
@@ -118,7 +103,12 @@ export async function writeEffectOnce(
       `an effect of ${items.length} items does not fit one transaction (at most ${MAX_TRANSACT_ITEMS})`,
     );
   }
-  const token = effectRequestToken(effect.service, effect.eventId, items);
+  // One token per call, shared by the SDK's retries of it: a retry of a transaction that was
+  // applied but answered 500 is answered from DynamoDB's 10-minute token memory, not applied again.
+  // Not derived from the event alone: a rerun within those 10 minutes would then replay the first
+  // success (reporting a duplicate as applied) or, with a different request, fail with
+  // IdempotentParameterMismatch. Reruns are the marker's job, at any distance in time.
+  const token = randomUUID();
   for (let attempt = 1; ; attempt++) {
     try {
       await db.send(new TransactWriteCommand({ TransactItems: items, ClientRequestToken: token }));
@@ -133,7 +123,7 @@ export async function writeEffectOnce(
       if (busy) {
         if (attempt >= CONFLICT_ATTEMPTS) {
           throw new TransientError(
-            `effect of event ${effect.eventId} kept colliding with other transactions`,
+            `${effect.service} effect of event ${effect.eventId} kept colliding with other transactions`,
             {
               cause: error,
             },
