@@ -163,14 +163,18 @@ describe.each(SERVICES.map((s) => [s.name, s] as const))('service %s', (name, se
     expect(sub.RedrivePolicy).toEqual({ deadLetterTargetArn: getAtt(ids().subDlq) });
   });
 
-  it('filters only high-value, on eventType and total >= 100', () => {
+  it('filters only high-value, on the event body: eventType and data.total >= 100', () => {
     const sub = subscription();
     if (name === 'high-value') {
-      expect(sub.FilterPolicy).toEqual({ eventType: ['order.placed'], total: [{ numeric: ['>=', 100] }] });
+      expect(sub.FilterPolicy).toEqual({
+        eventType: ['order.placed'],
+        data: { total: [{ numeric: ['>=', 100] }] },
+      });
+      expect(sub.FilterPolicyScope).toBe('MessageBody');
     } else {
       expect(sub.FilterPolicy).toBeUndefined();
+      expect(sub.FilterPolicyScope).toBeUndefined();
     }
-    expect(sub.FilterPolicyScope).toBeUndefined();
   });
 
   it('maps the queue with ReportBatchItemFailures, max concurrency, batch size and window', () => {
