@@ -248,16 +248,11 @@ export class ConsumerService extends Construct {
         conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${service.name}#*`] } },
       }),
     );
+    // Exactly what the effect adapters send: conditional PutItem / UpdateItem, and TransactWriteItems,
+    // which IAM authorizes per contained action (Put → PutItem, Update → UpdateItem); no reads.
     role.addToPrincipalPolicy(
       new PolicyStatement({
-        actions: [
-          'dynamodb:GetItem',
-          'dynamodb:Query',
-          'dynamodb:PutItem',
-          'dynamodb:UpdateItem',
-          'dynamodb:BatchWriteItem',
-          'dynamodb:ConditionCheckItem',
-        ],
+        actions: ['dynamodb:PutItem', 'dynamodb:UpdateItem'],
         resources: [this.effectTable.tableArn],
       }),
     );

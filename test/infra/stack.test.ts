@@ -260,6 +260,14 @@ describe.each(SERVICES.map((s) => [s.name, s] as const))('service %s', (name, se
     expect(ses).toEqual([]);
   });
 
+  it('may only write its effect table the way the adapters do (PutItem, UpdateItem: also inside TransactWriteItems)', () => {
+    const { role, table } = ids();
+    const onTable = roleStatements(role).filter(
+      (s) => JSON.stringify(s.Resource) === JSON.stringify(getAtt(table)),
+    );
+    expect(onTable.flatMap(actions).sort()).toEqual(['dynamodb:PutItem', 'dynamodb:UpdateItem']);
+  });
+
   it.each([
     'ApproximateNumberOfMessagesVisible:queue',
     'ApproximateAgeOfOldestMessage:queue',
