@@ -90,7 +90,9 @@ export function toSnsBodyFilterPolicy(policy: FilterPolicy): Record<string, Filt
     let node = tree;
     for (const part of parts.slice(0, -1)) {
       const next = node[part];
-      node = next === undefined || next instanceof SubscriptionFilter ? (node[part] = {}) : next;
+      const child: FieldTree = next === undefined || next instanceof SubscriptionFilter ? {} : next;
+      node[part] = child;
+      node = child;
     }
     node[parts[parts.length - 1] as string] = toSubscriptionFilter(filter);
   }
