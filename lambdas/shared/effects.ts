@@ -59,7 +59,7 @@ export class EffectCancelledError extends OrderEventsError {
 }
 
 /** Attempts of a transaction that collided with another one on an item (TransactionConflict). */
-const CONFLICT_ATTEMPTS = 8;
+const CONFLICT_ATTEMPTS = 10;
 const CONFLICT_BASE_DELAY_MS = 20;
 const CONFLICT_MAX_DELAY_MS = 1_000;
 
