@@ -2,7 +2,8 @@
 import { randomUUID } from 'node:crypto';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { reservationKey, stockKey } from '../../../lambdas/inventory/adapters.ts';
+import { dynamoStockPort, reservationKey, stockKey } from '../../../lambdas/inventory/adapters.ts';
+import { reserveInventory } from '../../../lambdas/inventory/inventory.ts';
 import { MAX_ITEMS } from '../../../lambdas/shared/contract.ts';
 import { drainQueue, itemsOf } from '../helpers/aws.ts';
 import { type ConsumerUnderTest, startConsumer } from '../helpers/consumer-env.ts';
@@ -107,6 +108,17 @@ describe('inventory handler', () => {
         backordered: [{ sku: short, quantity: 2 }],
       }),
     ]);
+  });
+
+  it('reserves every one of 60 concurrent orders for the same SKUs (transaction conflicts are retried)', async () => {
+    const skus = [await stockedSku(1000), await stockedSku(1000), await stockedSku(1000)];
+    const port = dynamoStockPort(c.doc, c.effectTable);
+    const orders = Array.from({ length: 60 }, () =>
+      sampleEvent({ items: skus.map((sku) => ({ sku, quantity: 2, unitPrice: 1 })), total: 6 }),
+    );
+    const results = await Promise.all(orders.map((o) => reserveInventory(o, port)));
+    expect(results.every((r) => r.outcome === 'applied')).toBe(true);
+    expect(await Promise.all(skus.map(available))).toEqual([880, 880, 880]);
   });
 
   it('decrements once for a duplicate delivery', async () => {
