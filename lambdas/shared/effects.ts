@@ -108,10 +108,10 @@ export async function writeEffectOnce(
   // Not derived from the event alone: a rerun within those 10 minutes would then replay the first
   // success (reporting a duplicate as applied) or, with a different request, fail with
   // IdempotentParameterMismatch. Reruns are the marker's job, at any distance in time.
-  const token = randomUUID();
+  // A new call (and token) per attempt after a conflict: a cancelled call is not replayed.
   for (let attempt = 1; ; attempt++) {
     try {
-      await db.send(new TransactWriteCommand({ TransactItems: items, ClientRequestToken: token }));
+      await db.send(new TransactWriteCommand({ TransactItems: items, ClientRequestToken: randomUUID() }));
       return 'applied';
     } catch (error) {
       const codes = cancellationCodes(error);
