@@ -13,9 +13,7 @@ const ORDERS = 120;
 /** A hang guard only: the run waits on the queues, and a loaded machine makes every retry slower. */
 const DRAIN_GUARD_MS = 600_000;
 
-// Runs only with ORDER_EVENTS_CHAOS set until the exactly-once effects are merged (on main today the
-// run shows doubled effects, which is what it is for).
-describe.skipIf(targetKind() !== 'embedded' || process.env.ORDER_EVENTS_CHAOS === undefined)(
+describe.skipIf(targetKind() !== 'embedded')(
   'chaos run (embedded runtime: faults are injected at its endpoints)',
   () => {
     // Two seeds side by side: each run mostly waits (a hung call lasts a function timeout, a failed
