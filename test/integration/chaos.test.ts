@@ -60,7 +60,7 @@ describe.skipIf(targetKind() !== 'embedded')(
         expect(report.stockDrift, table).toBe(0);
         expect(report.ok, table).toBe(true);
       },
-      300_000,
+      DRAIN_GUARD_MS + 120_000,
     );
   },
 );
