@@ -32,7 +32,9 @@ afterAll(async () => {
 const ALL = Object.keys(SERVICES) as ServiceName[];
 
 /** Several waits in a row (effects, then every DLQ, then drained queues): a hang guard, not a timing. */
-const MULTI_WAIT_TIMEOUT_MS = targetKind() === 'embedded' ? 120_000 : 900_000;
+const MULTI_WAIT_TIMEOUT_MS = targetKind() === 'embedded' ? 180_000 : 900_000;
+/** Deadline of each wait: generous on a loaded machine (a hang guard; nothing asserts on time). */
+const WAIT_MS = targetKind() === 'embedded' ? 60_000 : 120_000;
 
 /** Publishes a body exactly as given (the publisher would refuse a non-canonical eventId). */
 async function publishRaw(
@@ -81,7 +83,7 @@ describe('the same order under another eventId', () => {
       await eventually(
         () => effectsOf(target, event),
         (e) => ALL.every((s) => e[s] === 1),
-        { what: 'one effect per service' },
+        { what: 'one effect per service', timeoutMs: WAIT_MS },
       );
       for (const service of ALL) {
         const dlq = target.serviceOutput(service, 'DlqUrl');
@@ -93,7 +95,7 @@ describe('the same order under another eventId', () => {
         const parked = await eventually(
           () => drainVisible(target, dlq, 1),
           (messages) => eventIds(messages).length >= 2,
-          { what: `both copies in the ${service} DLQ` },
+          { what: `both copies in the ${service} DLQ`, timeoutMs: WAIT_MS },
         );
         expect(eventIds(parked).sort(), service).toEqual(copies.map((c) => c.eventId).sort());
         for (const m of ours(parked)) {
@@ -103,7 +105,7 @@ describe('the same order under another eventId', () => {
           );
         }
       }
-      await drained(target, ALL);
+      await drained(target, ALL, WAIT_MS);
       expect(await effectsOf(target, event)).toEqual({
         email: 1,
         inventory: 1,
@@ -168,7 +170,7 @@ describe('the high-value filter follows the body', () => {
       const delivered = await eventually(
         () => drainVisible(target, url, 1),
         (messages) => messages.length >= admitted.length,
-        { what: 'the admitted orders at the probe' },
+        { what: 'the admitted orders at the probe', timeoutMs: WAIT_MS },
       );
       // Filters are applied at publish time, so a refused order would be there too by now.
       expect(orderIds(delivered)).toEqual(admitted.map((e) => e.data.orderId).sort());
@@ -179,17 +181,17 @@ describe('the high-value filter follows the body', () => {
         await eventually(
           () => effectsOf(target, event),
           (e) => ALL.every((s) => e[s] === 1),
-          { what: `effects of ${event.data.total}` },
+          { what: `effects of ${event.data.total}`, timeoutMs: WAIT_MS },
         );
       }
       for (const event of refused) {
         await eventually(
           () => effectsOf(target, event, ['email', 'inventory', 'analytics']),
           (e) => Object.values(e).every((n) => n === 1),
-          { what: `effects of ${event.data.total}` },
+          { what: `effects of ${event.data.total}`, timeoutMs: WAIT_MS },
         );
       }
-      await drained(target, ['high-value']);
+      await drained(target, ['high-value'], WAIT_MS);
       for (const event of refused)
         expect((await effectsOf(target, event, ['high-value']))['high-value']).toBe(0);
     },
