@@ -87,10 +87,17 @@ describe('the same order under another eventId', () => {
       );
       for (const service of ALL) {
         const dlq = target.serviceOutput(service, 'DlqUrl');
-        const ours = (messages: Message[]) => messages.filter((m) => m.Body?.includes(event.data.orderId));
+        // Parked by the poison fast path (with a reason), not by SQS's own redrive: on a loaded machine
+        // the embedded runtime's short visibility timeout can also move the canonical message there
+        // after maxReceiveCount redeliveries that met its in-progress lock (its effect still once).
+        const poisoned = (messages: Message[]) =>
+          messages.filter(
+            (m) =>
+              m.Body?.includes(event.data.orderId) && m.MessageAttributes?.['error-reason'] !== undefined,
+          );
         // A redelivery (visibility timeout passed during a cold start) may park a copy twice: at least once.
         const eventIds = (messages: Message[]) => [
-          ...new Set(ours(messages).map((m) => (JSON.parse(m.Body ?? '{}') as OrderPlaced).eventId)),
+          ...new Set(poisoned(messages).map((m) => (JSON.parse(m.Body ?? '{}') as OrderPlaced).eventId)),
         ];
         const parked = await eventually(
           () => drainVisible(target, dlq, 1),
@@ -98,7 +105,7 @@ describe('the same order under another eventId', () => {
           { what: `both copies in the ${service} DLQ`, timeoutMs: WAIT_MS },
         );
         expect(eventIds(parked).sort(), service).toEqual(copies.map((c) => c.eventId).sort());
-        for (const m of ours(parked)) {
+        for (const m of poisoned(parked)) {
           expect(m.MessageAttributes?.['error-type']?.StringValue, service).toBe('ContractViolationError');
           expect(m.MessageAttributes?.['error-reason']?.StringValue, service).toMatch(
             /eventId: must be the canonical eventId of the order/,
