@@ -288,7 +288,13 @@ async function scenario(target: TestTarget, options: ChaosOptions, started: numb
     const lost = Math.max(0, missing - left[service]);
     const parked: Record<string, number> = {};
     for (const [id, why] of parkedValid) {
-      const key = orderIds.has(id) ? why : `not an order of this run (${id}): ${why}`;
+      const order = orderIds.get(id);
+      // Whether the parked copy's effect exists says if the order was lost or only its message parked.
+      const effect = order === undefined ? 0 : (counts.get(order)?.[service] ?? 0);
+      const key =
+        order === undefined
+          ? `not an order of this run (${id}): ${why}`
+          : `${why}, effect ${effect === 1 ? 'applied once' : effect === 0 ? 'missing' : `×${effect}`}`;
       parked[key] = (parked[key] ?? 0) + 1;
     }
     outcomes.push({
