@@ -81,10 +81,38 @@ export interface ServiceConfig {
   readonly sendsEmail?: boolean;
   /** Alarm thresholds. */
   readonly alarms: AlarmThresholds;
+  /**
+   * What changes when the stage is FIFO (`-c fifo=true`): Lambda rejects a batching window on FIFO
+   * queues and caps their batch at 10, so a service tuned for throughput on a standard queue says
+   * here what it runs with on a FIFO one. Applied by {@link serviceProfile}; absent = no change.
+   */
+  readonly fifoProfile?: FifoProfile;
+}
+
+/** The settings a service may change for FIFO queues (see {@link ServiceConfig.fifoProfile}). */
+export type FifoProfile = Readonly<Partial<Pick<ServiceConfig, 'batchSize' | 'maxBatchingWindowSeconds'>>>;
+
+/**
+ * The configuration a service is deployed with on a standard (`fifo` false) or FIFO stage: on FIFO
+ * its {@link ServiceConfig.fifoProfile} overrides the standard settings. The result has no
+ * `fifoProfile`, and it is what {@link validateConfig} checks, so a profile that is still not
+ * FIFO-valid fails synth like any other mistake.
+ */
+export function serviceProfile(service: ServiceConfig, fifo: boolean): ServiceConfig {
+  const { fifoProfile, ...standard } = service;
+  return fifo && fifoProfile !== undefined ? { ...standard, ...fifoProfile } : standard;
 }
 
 /** Retention of every DLQ and subscription DLQ, fixed by construction (the SQS maximum). */
 export const DLQ_RETENTION_SECONDS = 14 * 24 * 3600;
+
+/**
+ * Days the FIFO topic archives every message (SNS ArchivePolicy) and the standard stage's event
+ * archive keeps them: the window `order-events replay` can reach back. Shorter than every
+ * idempotency expiry (checked by {@link validateConfig}), so a replayed event that was already
+ * processed is still recognised as a duplicate unless the operator asks to reprocess it.
+ */
+export const ARCHIVE_RETENTION_DAYS = 14;
 
 /** SQS maximum visibility timeout. */
 export const MAX_VISIBILITY_TIMEOUT_SECONDS = 12 * 3600;
@@ -110,6 +138,7 @@ export const SERVICES: readonly ServiceConfig[] = [
     idempotencyExpirySeconds: 18 * DAY,
     sendsEmail: true,
     alarms: { queueDepth: 500, ageOfOldestMessageSeconds: 300 },
+    fifoProfile: { maxBatchingWindowSeconds: 0 },
   },
   {
     name: 'inventory',
@@ -136,6 +165,8 @@ export const SERVICES: readonly ServiceConfig[] = [
     queueRetentionSeconds: 4 * DAY,
     idempotencyExpirySeconds: 18 * DAY,
     alarms: { queueDepth: 5000, ageOfOldestMessageSeconds: 900 },
+    // FIFO: Lambda allows at most 10 records and no window; throughput comes from message groups.
+    fifoProfile: { batchSize: 10, maxBatchingWindowSeconds: 0 },
   },
   {
     name: 'high-value',
@@ -338,7 +369,9 @@ export function validateConfig(
   if (services.length === 0) problems.push('SERVICES is empty: the topic would have no consumer');
 
   const seen = new Set<string>();
-  for (const s of services) {
+  for (const configured of services) {
+    // The settings deployed on this stage (FIFO profile applied); a no-op on an applied profile.
+    const s = serviceProfile(configured, fifo);
     const label = `service "${s.name}"`;
     if (!KEBAB.test(s.name) || s.name.length > 32) {
       problems.push(`${label}: name must be kebab-case (a-z, 0-9, single '-'), at most 32 chars`);
@@ -393,6 +426,11 @@ export function validateConfig(
     if (!Number.isInteger(s.idempotencyExpirySeconds) || s.idempotencyExpirySeconds < horizon) {
       problems.push(
         `${label}: idempotencyExpirySeconds ${s.idempotencyExpirySeconds} is shorter than the redelivery horizon ${horizon} (queue retention ${s.queueRetentionSeconds} + DLQ retention ${DLQ_RETENTION_SECONDS}); a redriven duplicate would run its effect twice`,
+      );
+    }
+    if (s.idempotencyExpirySeconds < ARCHIVE_RETENTION_DAYS * DAY) {
+      problems.push(
+        `${label}: idempotencyExpirySeconds ${s.idempotencyExpirySeconds} is shorter than the event archive (${ARCHIVE_RETENTION_DAYS} days); a replay of an archived event already processed would run its effect again`,
       );
     }
     const requested = s.visibilityTimeoutSeconds ?? 0;

@@ -5,10 +5,12 @@ import type { Alarm } from 'aws-cdk-lib/aws-cloudwatch';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import {
+  ARCHIVE_RETENTION_DAYS,
   pascalCase,
   SERVICES,
   type ServiceConfig,
   type StageSettings,
+  serviceProfile,
   stageSettingsFromContext,
   validateConfig,
 } from '../config.ts';
@@ -63,9 +65,10 @@ export class OrderEventsStack extends Stack {
 
   constructor(scope: Construct, id: string, props: OrderEventsStackProps) {
     super(scope, id, props);
-    const services = props.services ?? SERVICES;
-    const projectRoot = props.projectRoot ?? PROJECT_ROOT;
     const settings = props.settings;
+    // The FIFO profile is applied before validation: what is checked is what is deployed.
+    const services = (props.services ?? SERVICES).map((s) => serviceProfile(s, settings.fifo));
+    const projectRoot = props.projectRoot ?? PROJECT_ROOT;
     validateConfig(services, settings, { projectRoot });
 
     const removalPolicy = settings.removalPolicy === 'retain' ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
@@ -77,6 +80,7 @@ export class OrderEventsStack extends Stack {
     this.topic = new EncryptedTopic(this, 'OrderEventsTopic', {
       displayName: 'order-events',
       fifo: settings.fifo,
+      ...(settings.fifo ? { archiveRetentionDays: ARCHIVE_RETENTION_DAYS } : {}),
       removalPolicy,
     });
     this.opsTopic = new OpsTopic(this, 'Ops', {

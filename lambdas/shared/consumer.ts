@@ -3,7 +3,12 @@
  * parse + validate → Powertools idempotency (DynamoDB, key = eventId) → business function, with
  * partial batch responses, a poison fast path to the DLQ, structured logs and EMF metrics.
  */
-import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import {
+  BatchProcessor,
+  EventType,
+  processPartialResponse,
+  SqsFifoPartialProcessorAsync,
+} from '@aws-lambda-powertools/batch';
 import {
   IdempotencyAlreadyInProgressError,
   IdempotencyConfig,
@@ -96,6 +101,8 @@ export function createSqsConsumer(options: SqsConsumerOptions): SqsHandler {
   const logger = new Logger({ serviceName: config.serviceName });
   const metrics = new Metrics({ serviceName: config.serviceName });
   const sqs = options.sqs ?? new SQSClient({});
+  // A FIFO queue has a FIFO DLQ (SQS refuses anything else), so the DLQ tells the queue type.
+  const fifo = config.dlqUrl.endsWith('.fifo');
   const persistenceStore = new DynamoDBPersistenceLayer({
     tableName: config.idempotencyTableName,
     awsSdkV3Client: options.dynamodb ?? new DynamoDBClient({}),
@@ -128,7 +135,7 @@ export function createSqsConsumer(options: SqsConsumerOptions): SqsHandler {
       if (name in attributes || value.stringValue === undefined) continue;
       attributes[name] = { DataType: value.dataType, StringValue: value.stringValue };
     }
-    const fifo = config.dlqUrl.endsWith('.fifo')
+    const fifoFields = fifo
       ? {
           MessageGroupId: record.attributes.MessageGroupId ?? config.serviceName,
           MessageDeduplicationId: record.messageId,
@@ -140,7 +147,7 @@ export function createSqsConsumer(options: SqsConsumerOptions): SqsHandler {
           QueueUrl: config.dlqUrl,
           MessageBody: record.body,
           MessageAttributes: attributes,
-          ...fifo,
+          ...fifoFields,
         }),
       );
     } catch (sendError) {
@@ -213,9 +220,21 @@ export function createSqsConsumer(options: SqsConsumerOptions): SqsHandler {
 
     try {
       // A processor per invocation keeps concurrent invocations (tests, local runner) apart.
+      // For SQS, reporting every record is the same as failing the batch, without an error log storm.
+      if (fifo) {
+        // FIFO: records one after the other, in order; after a failure, every later record of the
+        // SAME message group (customer) is reported failed unprocessed (skipGroupOnError), so SQS
+        // redelivers them after the failed one and a customer's orders are never applied out of
+        // order, while the other customers' records of the batch go on. BatchProcessor would run
+        // them concurrently and delete the later records while the failed one waits for a retry.
+        return await processPartialResponse(event, recordHandler, new SqsFifoPartialProcessorAsync(), {
+          context,
+          skipGroupOnError: true,
+          throwOnFullBatchFailure: false,
+        });
+      }
       return await processPartialResponse(event, recordHandler, new BatchProcessor(EventType.SQS), {
         context,
-        // For SQS, reporting every record is the same as failing the batch, without an error log storm.
         throwOnFullBatchFailure: false,
       });
     } finally {
