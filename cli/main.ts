@@ -22,6 +22,7 @@ import {
 } from './dlq.ts';
 import { type Cell, table } from './format.ts';
 import { orderFromFile, orderFromFlags, publishPaced, syntheticOrder, UsageError } from './publish.ts';
+import { registerReplay } from './replay.ts';
 import { readStatus, type ServiceStatus } from './status.ts';
 import {
   type OperateTarget,
@@ -118,8 +119,8 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo()): 
       ...(g.endpoint === undefined ? {} : { endpoint: g.endpoint }),
       ...(g.region === undefined ? {} : { region: g.region }),
     });
-    const sqs = new SQSClient(target.clientConfig);
-    const sns = new SNSClient(target.clientConfig);
+    const sqs = new SQSClient(target.clientConfig('sqs'));
+    const sns = new SNSClient(target.clientConfig('sns'));
     clients.push(sqs, sns);
     return {
       target,
@@ -283,6 +284,8 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo()): 
         () => `${service}: purged about ${purged} message(s) from ${url}`,
       );
     });
+
+  registerReplay(program, serviceArgument, context);
 
   try {
     await program.parseAsync([...argv], { from: 'user' });

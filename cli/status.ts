@@ -40,7 +40,8 @@ export async function readStatus(
   sqs: SQSClient,
   services: readonly string[],
 ): Promise<ServiceStatus[]> {
-  const cloudwatch = target.kind === 'aws' ? new CloudWatchClient(target.clientConfig) : undefined;
+  const cloudwatch =
+    target.kind === 'aws' ? new CloudWatchClient(target.clientConfig('cloudwatch')) : undefined;
   try {
     return await Promise.all(
       services.map(async (service) => {

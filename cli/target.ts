@@ -61,8 +61,8 @@ export interface OperateTarget {
   readonly stackName: string;
   readonly region: string;
   readonly outputs: Readonly<Record<string, string>>;
-  /** Client settings for any AWS SDK v3 client. */
-  readonly clientConfig: ClientConfig;
+  /** Client settings for an AWS SDK v3 client of `service` (emulators have one endpoint per service). */
+  clientConfig(service: 'sns' | 'sqs' | 'dynamodb' | 'cloudwatch' | 'cloudformation'): ClientConfig;
   /** An output value. @throws TargetError when the stack does not have it */
   output(name: string): string;
   /** The service's config (from infra/config.ts). @throws TargetError for an unknown name */
@@ -88,11 +88,14 @@ export async function resolveTarget(options: TargetOptions): Promise<OperateTarg
     } catch (error) {
       throw new TargetError((error as Error).message, { cause: error });
     }
-    return build('embedded', descriptor.stackName, descriptor.outputs, {
-      region: descriptor.region,
-      endpoint: descriptor.endpoints.sqs,
+    const { endpoints, region } = descriptor;
+    return build('embedded', descriptor.stackName, descriptor.outputs, region, (service) => ({
+      region,
+      // No CloudWatch or CloudFormation locally: those clients get the SNS/SQS endpoint and fail fast.
+      endpoint:
+        service === 'dynamodb' ? endpoints.dynamodb : service === 'sns' ? endpoints.sns : endpoints.sqs,
       credentials: DUMMY_CREDENTIALS,
-    });
+    }));
   }
   const stackName = options.stack ?? 'OrderEvents-dev';
   const region = defaultRegion(options);
@@ -109,7 +112,7 @@ export async function resolveTarget(options: TargetOptions): Promise<OperateTarg
     options.outputsFile === undefined
       ? await describeStackOutputs(config, stackName)
       : readOutputsFile(options.outputsFile, stackName);
-  return build(options.target, stackName, outputs, config);
+  return build(options.target, stackName, outputs, region, () => config);
 }
 
 /** `{ "<stack>": { key: value } }`, the shape of `cdk deploy --outputs-file`. */
@@ -159,7 +162,8 @@ function build(
   kind: TargetKind,
   stackName: string,
   outputs: Readonly<Record<string, string>>,
-  clientConfig: ClientConfig,
+  region: string,
+  clientConfig: OperateTarget['clientConfig'],
 ): OperateTarget {
   const output = (name: string): string => {
     const value = outputs[name];
@@ -176,7 +180,7 @@ function build(
   return {
     kind,
     stackName,
-    region: clientConfig.region,
+    region,
     outputs,
     clientConfig,
     output,

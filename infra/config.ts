@@ -8,7 +8,12 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { ARCHIVE_RETENTION_DAYS } from '../lambdas/archive/archive.ts';
 import { OrderEventsError } from '../lambdas/shared/errors.ts';
+
+// Defined with the archive service (its items expire after it); the FIFO topic's ArchivePolicy
+// uses the same window, and validateConfig checks it against every idempotency expiry.
+export { ARCHIVE_RETENTION_DAYS };
 
 /** SNS message attributes that the OrderPlaced publisher sets (see the event contract). */
 export type MessageAttributeName = 'eventType' | 'total';
@@ -77,6 +82,8 @@ export interface ServiceConfig {
    * @default 0 (the computed minimum is used)
    */
   readonly visibilityTimeoutSeconds?: number;
+  /** Attribute of the effect table that DynamoDB TTL expires items by (epoch seconds); absent = no TTL. */
+  readonly effectTtlAttribute?: string;
   /** Whether the function may send e-mail through SES when a sender is configured for the stage. */
   readonly sendsEmail?: boolean;
   /** Alarm thresholds. */
@@ -105,14 +112,6 @@ export function serviceProfile(service: ServiceConfig, fifo: boolean): ServiceCo
 
 /** Retention of every DLQ and subscription DLQ, fixed by construction (the SQS maximum). */
 export const DLQ_RETENTION_SECONDS = 14 * 24 * 3600;
-
-/**
- * Days the FIFO topic archives every message (SNS ArchivePolicy) and the standard stage's event
- * archive keeps them: the window `order-events replay` can reach back. Shorter than every
- * idempotency expiry (checked by {@link validateConfig}), so a replayed event that was already
- * processed is still recognised as a duplicate unless the operator asks to reprocess it.
- */
-export const ARCHIVE_RETENTION_DAYS = 14;
 
 /** SQS maximum visibility timeout. */
 export const MAX_VISIBILITY_TIMEOUT_SECONDS = 12 * 3600;
@@ -184,6 +183,22 @@ export const SERVICES: readonly ServiceConfig[] = [
     queueRetentionSeconds: 4 * DAY,
     idempotencyExpirySeconds: 18 * DAY,
     alarms: { queueDepth: 50, ageOfOldestMessageSeconds: 120 },
+  },
+  {
+    // Keeps every event by the time it occurred, for `order-events replay` on a standard topic
+    // (lambdas/archive). Its effect table is the archive; items expire after ARCHIVE_RETENTION_DAYS.
+    name: 'archive',
+    entry: 'lambdas/archive/handler.ts',
+    batchSize: 10,
+    maxBatchingWindowSeconds: 0,
+    maxConcurrency: 2,
+    functionTimeoutSeconds: 15,
+    memoryMb: 256,
+    maxReceiveCount: 5,
+    queueRetentionSeconds: 4 * DAY,
+    idempotencyExpirySeconds: 18 * DAY,
+    effectTtlAttribute: 'expiresAt',
+    alarms: { queueDepth: 500, ageOfOldestMessageSeconds: 300 },
   },
 ];
 

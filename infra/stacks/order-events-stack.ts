@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { App, type AppProps, CfnOutput, RemovalPolicy, Stack, type StackProps, Tags } from 'aws-cdk-lib';
 import type { Alarm } from 'aws-cdk-lib/aws-cloudwatch';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { CfnSubscription } from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import {
   ARCHIVE_RETENTION_DAYS,
@@ -152,6 +153,10 @@ export class OrderEventsStack extends Stack {
       new CfnOutput(this, `${p}QueueArn`, { value: c.queue.queueArn });
       new CfnOutput(this, `${p}DlqUrl`, { value: c.deadLetterQueue.queueUrl });
       new CfnOutput(this, `${p}SubscriptionDlqUrl`, { value: c.subscriptionDeadLetterQueue.queueUrl });
+      // Ref of AWS::SNS::Subscription is its ARN (a FIFO replay sets the subscription's ReplayPolicy).
+      new CfnOutput(this, `${p}SubscriptionArn`, {
+        value: (c.subscription.node.defaultChild as CfnSubscription).ref,
+      });
       new CfnOutput(this, `${p}EffectTableName`, { value: c.effectTable.tableName });
       new CfnOutput(this, `${p}FunctionName`, { value: c.consumer.function.functionName });
     }

@@ -29,6 +29,12 @@ import { ConfigurationError, ContractViolationError, TransientError } from './er
 export interface RecordScope {
   /** Logger with correlationId, eventId, orderId and messageId already appended. */
   readonly logger: Logger;
+  /**
+   * Set when the record is a replay with reprocessing (`order-events replay --reprocess`): the
+   * replay's id. The idempotency key is then `<eventId>#replay#<scope>`, so the event runs again
+   * once per replay; an effect that keeps its own "already applied" marker must key it the same way.
+   */
+  readonly replayScope?: string;
 }
 
 /** Options of {@link createSqsConsumer}. */
@@ -65,6 +71,14 @@ export const POISON_ATTRIBUTE = {
   service: 'service',
 } as const;
 
+/**
+ * Message attribute that asks for reprocessing: its value (a replay id, see {@link RecordScope})
+ * scopes the idempotency key. Absent = the normal key, eventId, and a replay is a duplicate.
+ */
+export const REPLAY_SCOPE_ATTRIBUTE = 'replay-scope';
+
+const REPLAY_SCOPE = /^[A-Za-z0-9][A-Za-z0-9-]{0,63}$/;
+
 // SQS allows 10 attributes per message; ours take 5, the original ones may use the rest.
 const MAX_MESSAGE_ATTRIBUTES = 10;
 const MAX_REASON_LENGTH = 1024;
@@ -78,6 +92,18 @@ const MAX_REASON_LENGTH = 1024;
 interface Invocation {
   ran: boolean;
   readonly logger: Logger;
+  /** The event itself (argument 0 carries only what the key and the payload check are built from). */
+  readonly event: OrderPlaced;
+  readonly replayScope: string | undefined;
+}
+
+/**
+ * What the idempotency layer keys (`eventId`) and validates (`data`). Without a replay scope this is
+ * the event's own eventId, so keys are those of the event itself; with one it is scoped.
+ */
+interface IdempotencyInput {
+  readonly eventId: string;
+  readonly data: OrderPlaced['data'];
 }
 
 /**
@@ -108,9 +134,12 @@ export function createSqsConsumer(options: SqsConsumerOptions): SqsHandler {
     awsSdkV3Client: options.dynamodb ?? new DynamoDBClient({}),
   });
 
-  const runBusiness = async (event: OrderPlaced, invocation: Invocation): Promise<unknown> => {
+  const runBusiness = async (_input: IdempotencyInput, invocation: Invocation): Promise<unknown> => {
     invocation.ran = true;
-    return await options.handle(event, { logger: invocation.logger });
+    return await options.handle(invocation.event, {
+      logger: invocation.logger,
+      ...(invocation.replayScope === undefined ? {} : { replayScope: invocation.replayScope }),
+    });
   };
 
   const parkPoison = async (record: SQSRecord, error: Error, recordLogger: Logger): Promise<void> => {
@@ -198,9 +227,22 @@ export function createSqsConsumer(options: SqsConsumerOptions): SqsHandler {
         eventId: parsed.eventId,
         orderId: parsed.data.orderId,
       });
-      const invocation: Invocation = { ran: false, logger: recordLogger };
+      const replayScope = record.messageAttributes?.[REPLAY_SCOPE_ATTRIBUTE]?.stringValue;
+      if (replayScope !== undefined && !REPLAY_SCOPE.test(replayScope)) {
+        await parkPoison(
+          record,
+          new ContractViolationError([
+            { path: `messageAttributes.${REPLAY_SCOPE_ATTRIBUTE}`, message: 'must be 1-64 of A-Z a-z 0-9 -' },
+          ]),
+          recordLogger,
+        );
+        return;
+      }
+      if (replayScope !== undefined) recordLogger.appendKeys({ replayScope });
+      const invocation: Invocation = { ran: false, logger: recordLogger, event: parsed, replayScope };
+      const key = replayScope === undefined ? parsed.eventId : `${parsed.eventId}#replay#${replayScope}`;
       try {
-        await idempotent(parsed, invocation);
+        await idempotent({ eventId: key, data: parsed.data }, invocation);
       } catch (error) {
         if (error instanceof IdempotencyValidationError || error instanceof ContractViolationError) {
           await parkPoison(record, error, recordLogger);

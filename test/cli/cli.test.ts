@@ -19,10 +19,13 @@ import {
   type SendMessageBatchCommandInput,
   SQSClient,
 } from '@aws-sdk/client-sqs';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { redriveByCopy } from '../../cli/dlq.ts';
 import { type CliIo, EXIT, runCli } from '../../cli/main.ts';
+import { SERVICES } from '../../infra/config.ts';
 import { writeRuntimeDescriptor } from '../../infra/local/runtime-descriptor.ts';
+import { archiveKey } from '../../lambdas/archive/adapters.ts';
 import { type OrderPlaced, orderPlacedAttributes } from '../../lambdas/shared/contract.ts';
 import { publishOrderPlaced } from '../../lambdas/shared/publisher.ts';
 import {
@@ -123,6 +126,7 @@ describe.skipIf(targetKind() !== 'embedded')('order-events CLI on the embedded r
       [['dlq', 'peek'], 'order-events dlq peek [options] <service>'],
       [['dlq', 'redrive'], 'order-events dlq redrive [options] <service>'],
       [['dlq', 'purge'], 'order-events dlq purge [options] <service>'],
+      [['replay'], 'order-events replay [options] <service>'],
     ])('%j --help prints its usage and exits 0', async (command, usage) => {
       const run = await cli(...command, '--help');
       expect(run.code).toBe(EXIT.ok);
@@ -208,12 +212,7 @@ describe.skipIf(targetKind() !== 'embedded')('order-events CLI on the embedded r
       const run = await cli('--json', 'status');
       expect(run.code).toBe(EXIT.ok);
       const status = run.json<{ services: Array<Record<string, unknown>> }>();
-      expect(status.services.map((s) => s.service)).toEqual([
-        'email',
-        'inventory',
-        'analytics',
-        'high-value',
-      ]);
+      expect(status.services.map((s) => s.service)).toEqual(SERVICES.map((s) => s.name));
       expect(status.services.find((s) => s.service === 'high-value')).toMatchObject({ subscriptionDlq: 2 });
       for (const s of status.services) {
         expect(s).toEqual(
@@ -443,6 +442,151 @@ describe.skipIf(targetKind() !== 'embedded')('order-events CLI on the embedded r
       }
       await drained(target, [service]);
       for (const e of [raw, enveloped]) expect(await effectCount(target, service, e)).toBe(1);
+    });
+  });
+
+  describe('replay', () => {
+    it('replays a time range to one service: duplicates without --reprocess; with it exactly those events again, once per replay id, no other service touched', async () => {
+      const events = [orderEvent(51), orderEvent(52), orderEvent(53), orderEvent(54), orderEvent(55)];
+      await publishOrderPlaced(target.sns, target.output('TopicArn'), events);
+      const archive = target.output('ArchiveEffectTableName');
+      for (const e of events) {
+        await eventually(
+          () => effectsOf(target, e, ['email', 'inventory', 'analytics']),
+          (counts) => Object.values(counts).every((n) => n === 1),
+          { what: `effects of ${e.data.orderId}` },
+        );
+        await eventually(
+          async () =>
+            (
+              await target.doc.send(
+                new GetCommand({
+                  TableName: archive,
+                  Key: archiveKey(new Date(e.occurredAt).toISOString(), e.eventId),
+                }),
+              )
+            ).Item,
+          (item) => item !== undefined,
+          { what: `${e.eventId} archived` },
+        );
+      }
+      const services = SERVICES.map((s) => s.name);
+      await drained(target);
+      await eventually(
+        () => queueDepth(target, target.output('ArchiveQueueUrl')),
+        (n) => n === 0,
+        { what: 'archive queue drained' },
+      );
+      const processed = () =>
+        Object.fromEntries(services.map((s) => [s, target.local?.runner.metrics.get(s, 'processed') ?? 0]));
+      const before = processed();
+      const range = ['--from', events[1]?.occurredAt ?? '', '--to', events[3]?.occurredAt ?? ''];
+      const analyticsCounts = () => Promise.all(events.map((e) => effectCount(target, 'analytics', e)));
+      const duplicatesBefore = duplicates('analytics');
+
+      // Without --reprocess: the three events reach analytics again and are duplicates.
+      const plain = await cli('--json', 'replay', 'analytics', ...range);
+      expect(plain.code).toBe(EXIT.ok);
+      expect(plain.json()).toMatchObject({ method: 'archive', archived: 3, sent: 3, filteredOut: 0 });
+      expect(plain.json<{ replayId?: string }>().replayId).toBeUndefined();
+      await eventually(
+        async () => duplicates('analytics') - duplicatesBefore,
+        (n) => n === 3,
+        { what: 'replayed events counted as duplicates' },
+      );
+      await drained(target, ['analytics']);
+      expect(await analyticsCounts()).toEqual([1, 1, 1, 1, 1]);
+
+      // With --reprocess: exactly events 2..4 are applied again, in analytics only.
+      const again = await cli('--json', 'replay', 'analytics', ...range, '--reprocess');
+      expect(again.code).toBe(EXIT.ok);
+      const { replayId } = again.json<{ replayId: string }>();
+      expect(replayId).toMatch(/^r-/);
+      await eventually(analyticsCounts, (c) => c.join() === '1,2,2,2,1', { what: 'range reprocessed' });
+      await drained(target, ['analytics']);
+
+      // The same replay id again (a resumed replay): nothing applied twice.
+      const resumed = await cli(
+        '--json',
+        'replay',
+        'analytics',
+        ...range,
+        '--reprocess',
+        '--replay-id',
+        replayId,
+      );
+      expect(resumed.json()).toMatchObject({ sent: 3, replayId });
+      await eventually(
+        async () => duplicates('analytics') - duplicatesBefore,
+        (n) => n === 6,
+        { what: 'the resumed replay counted as duplicates' },
+      );
+      await drained(target, ['analytics']);
+      expect(await analyticsCounts()).toEqual([1, 2, 2, 2, 1]);
+
+      // No other service was touched: nothing processed, effects unchanged.
+      const after = processed();
+      for (const s of services.filter((name) => name !== 'analytics')) expect(after[s], s).toBe(before[s]);
+      expect((after.analytics ?? 0) - (before.analytics ?? 0)).toBe(3);
+      for (const e of events) {
+        expect(await effectsOf(target, e, ['email', 'inventory'])).toEqual({ email: 1, inventory: 1 });
+      }
+    });
+
+    it('applies the service filter: only matching events reach high-value', async () => {
+      const events = [orderEvent(61), orderEvent(250), orderEvent(62)];
+      await publishOrderPlaced(target.sns, target.output('TopicArn'), events);
+      const archive = target.output('ArchiveEffectTableName');
+      for (const e of events) {
+        await eventually(
+          async () =>
+            (
+              await target.doc.send(
+                new GetCommand({
+                  TableName: archive,
+                  Key: archiveKey(new Date(e.occurredAt).toISOString(), e.eventId),
+                }),
+              )
+            ).Item,
+          (item) => item !== undefined,
+          { what: `${e.eventId} archived` },
+        );
+      }
+      const run = await cli(
+        '--json',
+        'replay',
+        'high-value',
+        '--from',
+        events[0]?.occurredAt ?? '',
+        '--to',
+        events[2]?.occurredAt ?? '',
+      );
+      expect(run.err).toBe('');
+      expect(run.json()).toMatchObject({ archived: 3, filteredOut: 2, sent: 1 });
+    });
+
+    it('refuses a range it cannot serve (exit 2) and --replay-id without --reprocess', async () => {
+      const backwards = await cli(
+        'replay',
+        'analytics',
+        '--from',
+        '2026-02-01T00:00:00Z',
+        '--to',
+        '2026-01-01T00:00:00Z',
+      );
+      expect(backwards.code).toBe(EXIT.usage);
+      const tooLong = await cli(
+        'replay',
+        'analytics',
+        '--from',
+        '2026-01-01T00:00:00Z',
+        '--to',
+        '2026-03-01T00:00:00Z',
+      );
+      expect(tooLong.code).toBe(EXIT.usage);
+      expect(tooLong.err).toContain('archive keeps');
+      const id = await cli('replay', 'analytics', '--from', '2026-01-01T00:00:00Z', '--replay-id', 'r-1');
+      expect(id.code).toBe(EXIT.usage);
     });
   });
 
