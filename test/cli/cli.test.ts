@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import {
   type MessageAttributeValue,
+  PurgeQueueCommand,
   SendMessageBatchCommand,
   type SendMessageBatchCommandInput,
   SQSClient,
@@ -43,7 +44,9 @@ let runtimeFile: string;
 const dir = mkdtempSync(join(tmpdir(), 'order-events-cli-'));
 
 beforeAll(async () => {
-  target = await openTarget();
+  // Template-like visibility (not the suite's seconds): nothing here waits for a retry, and a slow
+  // batch on a loaded machine must not be redelivered into the DLQs these tests count.
+  target = await openTarget({ visibilityTimeoutSeconds: 60 });
   const local = target.local;
   if (local === undefined) return;
   runtimeFile = writeRuntimeDescriptor(
@@ -110,498 +113,520 @@ async function putMessages(
   expect(out.Failed ?? []).toEqual([]);
 }
 
+/**
+ * Waits until every queue is empty (so nothing more can reach a DLQ), then empties `service`'s DLQs:
+ * the DLQ counts of a test are then exactly what it put there.
+ */
+async function quietDlqs(service: ServiceName): Promise<void> {
+  await drained(target);
+  for (const suffix of ['DlqUrl', 'SubscriptionDlqUrl']) {
+    await target.sqs.send(new PurgeQueueCommand({ QueueUrl: target.serviceOutput(service, suffix) }));
+  }
+}
+
 /** Depth (visible + in flight + delayed) of a service's DLQ or subscription DLQ. */
 const dlqDepth = (service: ServiceName, subscription = false) =>
   queueDepth(target, target.serviceOutput(service, subscription ? 'SubscriptionDlqUrl' : 'DlqUrl'));
 
 const duplicates = (service: ServiceName) => target.local?.runner.metrics.get(service, 'duplicate') ?? 0;
 
-describe.skipIf(targetKind() !== 'embedded')('order-events CLI on the embedded runtime', () => {
-  describe('--help', () => {
-    it.each([
-      [[], 'order-events [options] [command]'],
-      [['publish'], 'order-events publish [options]'],
-      [['status'], 'order-events status [options]'],
-      [['dlq'], 'order-events dlq [options] [command]'],
-      [['dlq', 'peek'], 'order-events dlq peek [options] <service>'],
-      [['dlq', 'redrive'], 'order-events dlq redrive [options] <service>'],
-      [['dlq', 'purge'], 'order-events dlq purge [options] <service>'],
-      [['replay'], 'order-events replay [options] <service>'],
-    ])('%j --help prints its usage and exits 0', async (command, usage) => {
-      const run = await cli(...command, '--help');
-      expect(run.code).toBe(EXIT.ok);
-      expect(run.out).toContain(`Usage: ${usage}`);
-    });
+// Generous hang guards: a loaded machine (2 cores shared) slows every consumer; nothing asserts time.
+describe.skipIf(targetKind() !== 'embedded')(
+  'order-events CLI on the embedded runtime',
+  { timeout: 180_000 },
+  () => {
+    describe('--help', () => {
+      it.each([
+        [[], 'order-events [options] [command]'],
+        [['publish'], 'order-events publish [options]'],
+        [['status'], 'order-events status [options]'],
+        [['dlq'], 'order-events dlq [options] [command]'],
+        [['dlq', 'peek'], 'order-events dlq peek [options] <service>'],
+        [['dlq', 'redrive'], 'order-events dlq redrive [options] <service>'],
+        [['dlq', 'purge'], 'order-events dlq purge [options] <service>'],
+        [['replay'], 'order-events replay [options] <service>'],
+      ])('%j --help prints its usage and exits 0', async (command, usage) => {
+        const run = await cli(...command, '--help');
+        expect(run.code).toBe(EXIT.ok);
+        expect(run.out).toContain(`Usage: ${usage}`);
+      });
 
-    it('runs as the package bin (npx order-events): usage, exit codes', async () => {
-      const bin = join(process.cwd(), 'bin/order-events.js');
-      const help = await promisify(execFile)(process.execPath, [bin, '--help']);
-      expect(help.stdout).toContain('Usage: order-events');
-      const missing = await promisify(execFile)(process.execPath, [
-        bin,
-        '--runtime-file',
-        join(dir, 'nope.json'),
-        'status',
-      ]).catch((error: { code: number; stderr: string }) => error);
-      expect(missing).toMatchObject({
-        code: EXIT.target,
-        stderr: expect.stringContaining('npm start -- --keep'),
+      it('runs as the package bin (npx order-events): usage, exit codes', async () => {
+        const bin = join(process.cwd(), 'bin/order-events.js');
+        const help = await promisify(execFile)(process.execPath, [bin, '--help']);
+        expect(help.stdout).toContain('Usage: order-events');
+        const missing = await promisify(execFile)(process.execPath, [
+          bin,
+          '--runtime-file',
+          join(dir, 'nope.json'),
+          'status',
+        ]).catch((error: { code: number; stderr: string }) => error);
+        expect(missing).toMatchObject({
+          code: EXIT.target,
+          stderr: expect.stringContaining('npm start -- --keep'),
+        });
       });
     });
-  });
 
-  describe('publish', () => {
-    it('publishes one order from flags; every service applies it once', async () => {
-      const run = await cli('--json', 'publish', '--customer-id', 'cust-cli-1', '--item', 'SKU-CLI:2:60');
-      expect(run.code).toBe(EXIT.ok);
-      const [published] = run.json<{ published: Array<{ eventId: string; orderId: string }> }>().published;
-      expect(published?.eventId).toMatch(/^[0-9a-f-]{36}$/);
-      const probe = {
-        eventId: published?.eventId,
-        occurredAt: '',
-        data: { orderId: published?.orderId },
-      } as OrderPlaced;
-      await eventually(
-        () => effectsOf(target, probe, ['email', 'inventory', 'high-value']),
-        (e) => Object.values(e).every((n) => n === 1),
-        { what: 'effects of the published order' },
-      );
-    });
-
-    it('publishes an order from a JSON file, and --count synthetic orders at --rate', async () => {
-      const event = orderEvent(42);
-      const file = join(dir, 'order.json');
-      writeFileSync(file, JSON.stringify(event.data));
-      const one = await cli('--json', 'publish', '--file', file);
-      expect(one.code).toBe(EXIT.ok);
-      expect(one.json<{ published: Array<{ orderId: string }> }>().published.map((p) => p.orderId)).toEqual([
-        event.data.orderId,
-      ]);
-
-      const many = await cli('--json', 'publish', '--count', '25', '--rate', '200');
-      expect(many.code).toBe(EXIT.ok);
-      const published = many.json<{ published: Array<{ eventId: string; orderId: string }> }>().published;
-      expect(new Set(published.map((p) => p.eventId)).size).toBe(25);
-      for (const p of published) {
-        const probe = { eventId: p.eventId, occurredAt: '', data: { orderId: p.orderId } } as OrderPlaced;
+    describe('publish', () => {
+      it('publishes one order from flags; every service applies it once', async () => {
+        const run = await cli('--json', 'publish', '--customer-id', 'cust-cli-1', '--item', 'SKU-CLI:2:60');
+        expect(run.code).toBe(EXIT.ok);
+        const [published] = run.json<{ published: Array<{ eventId: string; orderId: string }> }>().published;
+        expect(published?.eventId).toMatch(/^[0-9a-f-]{36}$/);
+        const probe = {
+          eventId: published?.eventId,
+          occurredAt: '',
+          data: { orderId: published?.orderId },
+        } as OrderPlaced;
         await eventually(
-          () => effectCount(target, 'email', probe),
-          (n) => n === 1,
-          { what: `email effect of ${p.orderId}` },
+          () => effectsOf(target, probe, ['email', 'inventory', 'high-value']),
+          (e) => Object.values(e).every((n) => n === 1),
+          { what: 'effects of the published order' },
         );
-      }
+      });
+
+      it('publishes an order from a JSON file, and --count synthetic orders at --rate', async () => {
+        const event = orderEvent(42);
+        const file = join(dir, 'order.json');
+        writeFileSync(file, JSON.stringify(event.data));
+        const one = await cli('--json', 'publish', '--file', file);
+        expect(one.code).toBe(EXIT.ok);
+        expect(one.json<{ published: Array<{ orderId: string }> }>().published.map((p) => p.orderId)).toEqual(
+          [event.data.orderId],
+        );
+
+        const many = await cli('--json', 'publish', '--count', '25', '--rate', '200');
+        expect(many.code).toBe(EXIT.ok);
+        const published = many.json<{ published: Array<{ eventId: string; orderId: string }> }>().published;
+        expect(new Set(published.map((p) => p.eventId)).size).toBe(25);
+        for (const p of published) {
+          const probe = { eventId: p.eventId, occurredAt: '', data: { orderId: p.orderId } } as OrderPlaced;
+          await eventually(
+            () => effectCount(target, 'email', probe),
+            (n) => n === 1,
+            { what: `email effect of ${p.orderId}` },
+          );
+        }
+      });
+
+      it('rejects an invalid order with exit 2 and publishes nothing', async () => {
+        const run = await cli('--json', 'publish', '--item', 'SKU-X:0:10', '--order-id', 'cli-invalid-order');
+        expect(run.code).toBe(EXIT.usage);
+        expect(run.err).toMatch(/quantity/);
+        const bad = await cli('publish', '--item', 'no-colons');
+        expect(bad.code).toBe(EXIT.usage);
+        expect(bad.err).toContain('sku:quantity:unitPrice');
+      });
     });
 
-    it('rejects an invalid order with exit 2 and publishes nothing', async () => {
-      const run = await cli('--json', 'publish', '--item', 'SKU-X:0:10', '--order-id', 'cli-invalid-order');
-      expect(run.code).toBe(EXIT.usage);
-      expect(run.err).toMatch(/quantity/);
-      const bad = await cli('publish', '--item', 'no-colons');
-      expect(bad.code).toBe(EXIT.usage);
-      expect(bad.err).toContain('sku:quantity:unitPrice');
-    });
-  });
+    describe('status', () => {
+      it('reports every service with queue, DLQ and subscription-DLQ depth; --watch streams refreshes', async () => {
+        await quietDlqs('high-value');
+        const events = [orderEvent(11), orderEvent(12)];
+        await putMessages(
+          target.serviceOutput('high-value', 'SubscriptionDlqUrl'),
+          events.map((e) => ({ body: JSON.stringify(e), attributes: attributesOf(e) })),
+        );
+        const run = await cli('--json', 'status');
+        expect(run.code).toBe(EXIT.ok);
+        const status = run.json<{ services: Array<Record<string, unknown>> }>();
+        expect(status.services.map((s) => s.service)).toEqual(SERVICES.map((s) => s.name));
+        expect(status.services.find((s) => s.service === 'high-value')).toMatchObject({ subscriptionDlq: 2 });
+        for (const s of status.services) {
+          expect(s).toEqual(
+            expect.objectContaining({
+              visible: expect.any(Number),
+              inFlight: expect.any(Number),
+              dlq: expect.any(Number),
+            }),
+          );
+        }
 
-  describe('status', () => {
-    it('reports every service with queue, DLQ and subscription-DLQ depth; --watch streams refreshes', async () => {
-      const events = [orderEvent(11), orderEvent(12)];
-      await putMessages(
-        target.serviceOutput('high-value', 'SubscriptionDlqUrl'),
-        events.map((e) => ({ body: JSON.stringify(e), attributes: attributesOf(e) })),
-      );
-      const run = await cli('--json', 'status');
-      expect(run.code).toBe(EXIT.ok);
-      const status = run.json<{ services: Array<Record<string, unknown>> }>();
-      expect(status.services.map((s) => s.service)).toEqual(SERVICES.map((s) => s.name));
-      expect(status.services.find((s) => s.service === 'high-value')).toMatchObject({ subscriptionDlq: 2 });
-      for (const s of status.services) {
-        expect(s).toEqual(
+        const watch = await cli('--json', 'status', '--watch', '--interval', '0.2', '--iterations', '2');
+        expect(watch.code).toBe(EXIT.ok);
+        const lines = watch.out.trim().split('\n');
+        expect(lines).toHaveLength(2);
+        for (const line of lines) expect(JSON.parse(line)).toMatchObject({ services: expect.any(Array) });
+
+        const human = await cli('status');
+        expect(human.out).toMatch(/high-value\s+\d+\s+\d+\s+–\s+\d+\s+2/);
+        await cli('dlq', 'purge', 'high-value', '--subscription', '--yes');
+      });
+    });
+
+    describe('dlq peek', () => {
+      it('lists DLQ messages with their reason attributes without consuming them', async () => {
+        await quietDlqs('email');
+        const event = orderEvent(13);
+        await putMessages(target.serviceOutput('email', 'DlqUrl'), [
+          {
+            body: JSON.stringify(event),
+            attributes: {
+              ...attributesOf(event),
+              'error-type': { DataType: 'String', StringValue: 'ContractViolationError' },
+              'error-reason': { DataType: 'String', StringValue: 'data.total: must equal the sum' },
+            },
+          },
+          { body: 'not json at all' },
+        ]);
+        const run = await cli('--json', 'dlq', 'peek', 'email');
+        expect(run.code).toBe(EXIT.ok);
+        const { messages } = run.json<{ messages: Array<Record<string, unknown>> }>();
+        expect(messages).toHaveLength(2);
+        expect(messages).toContainEqual(
           expect.objectContaining({
-            visible: expect.any(Number),
-            inFlight: expect.any(Number),
-            dlq: expect.any(Number),
+            eventId: event.eventId,
+            orderId: event.data.orderId,
+            errorType: 'ContractViolationError',
+            errorReason: 'data.total: must equal the sum',
           }),
         );
-      }
-
-      const watch = await cli('--json', 'status', '--watch', '--interval', '0.2', '--iterations', '2');
-      expect(watch.code).toBe(EXIT.ok);
-      const lines = watch.out.trim().split('\n');
-      expect(lines).toHaveLength(2);
-      for (const line of lines) expect(JSON.parse(line)).toMatchObject({ services: expect.any(Array) });
-
-      const human = await cli('status');
-      expect(human.out).toMatch(/high-value\s+\d+\s+\d+\s+–\s+\d+\s+2/);
-      await cli('dlq', 'purge', 'high-value', '--subscription', '--yes');
+        // Still there, visible at once: peek released them.
+        expect(await dlqDepth('email')).toBe(2);
+        const table = await cli('dlq', 'peek', 'email');
+        expect(table.out).toMatch(/error-type\s+error-reason/);
+        expect(table.out).toContain('ContractViolationError');
+        await cli('dlq', 'purge', 'email', '--yes');
+      });
     });
-  });
 
-  describe('dlq peek', () => {
-    it('lists DLQ messages with their reason attributes without consuming them', async () => {
-      const event = orderEvent(13);
-      await putMessages(target.serviceOutput('email', 'DlqUrl'), [
-        {
-          body: JSON.stringify(event),
-          attributes: {
-            ...attributesOf(event),
-            'error-type': { DataType: 'String', StringValue: 'ContractViolationError' },
-            'error-reason': { DataType: 'String', StringValue: 'data.total: must equal the sum' },
+    describe('dlq redrive', () => {
+      it('main DLQ: every message processed exactly once, none lost, a crash between send and delete absorbed', async () => {
+        const service: ServiceName = 'inventory';
+        await quietDlqs(service);
+        const fresh = [orderEvent(21), orderEvent(22), orderEvent(23)];
+        const alreadyProcessed = orderEvent(24);
+        await publishOrderPlaced(target.sns, target.output('TopicArn'), alreadyProcessed);
+        await eventually(
+          () => effectCount(target, service, alreadyProcessed),
+          (n) => n === 1,
+          { what: 'first delivery processed' },
+        );
+        await drained(target, [service]);
+        const dlqUrl = target.serviceOutput(service, 'DlqUrl');
+        await putMessages(
+          dlqUrl,
+          [...fresh, alreadyProcessed].map((e) => ({ body: JSON.stringify(e), attributes: attributesOf(e) })),
+        );
+        expect(await dlqDepth(service)).toBe(4);
+        const duplicatesBefore = duplicates(service);
+
+        const dry = await cli('--json', 'dlq', 'redrive', service, '--dry-run');
+        expect(dry.json()).toMatchObject({ dryRun: true, wouldMove: 4, method: 'copy' });
+        expect(await dlqDepth(service)).toBe(4);
+
+        const run = await cli('--json', 'dlq', 'redrive', service, '--rate', '50');
+        expect(run.code).toBe(EXIT.ok);
+        expect(run.json()).toMatchObject({
+          method: 'copy',
+          moved: 4,
+          sendFailures: 0,
+          deleteFailures: 0,
+          leftInDlq: 0,
+        });
+        expect(await dlqDepth(service)).toBe(0);
+        for (const e of [...fresh, alreadyProcessed]) {
+          await eventually(
+            () => effectCount(target, service, e),
+            (n) => n === 1,
+            { what: `effect of ${e.data.orderId}` },
+          );
+        }
+        await drained(target, [service]);
+        await eventually(
+          async () => duplicates(service) - duplicatesBefore,
+          (n) => n === 1,
+          { what: 'the already processed event counted as a duplicate' },
+        );
+
+        // Crash window: the copy is confirmed, the DLQ delete fails (as if the process died in between).
+        const crashed = orderEvent(25);
+        await putMessages(dlqUrl, [{ body: JSON.stringify(crashed), attributes: attributesOf(crashed) }]);
+        const failingDeletes = new SQSClient(target.local?.emulators.clientConfig('sqs') ?? {});
+        failingDeletes.middlewareStack.add(
+          (next, context) => async (args) => {
+            if (context.commandName === 'DeleteMessageBatchCommand')
+              throw new Error('simulated crash before delete');
+            return next(args);
           },
-        },
-        { body: 'not json at all' },
-      ]);
-      const run = await cli('--json', 'dlq', 'peek', 'email');
-      expect(run.code).toBe(EXIT.ok);
-      const { messages } = run.json<{ messages: Array<Record<string, unknown>> }>();
-      expect(messages).toHaveLength(2);
-      expect(messages).toContainEqual(
-        expect.objectContaining({
-          eventId: event.eventId,
-          orderId: event.data.orderId,
-          errorType: 'ContractViolationError',
-          errorReason: 'data.total: must equal the sum',
-        }),
-      );
-      // Still there, visible at once: peek released them.
-      expect(await dlqDepth('email')).toBe(2);
-      const table = await cli('dlq', 'peek', 'email');
-      expect(table.out).toMatch(/error-type\s+error-reason/);
-      expect(table.out).toContain('ContractViolationError');
-      await cli('dlq', 'purge', 'email', '--yes');
-    });
-  });
-
-  describe('dlq redrive', () => {
-    it('main DLQ: every message processed exactly once, none lost, a crash between send and delete absorbed', async () => {
-      const service: ServiceName = 'inventory';
-      const fresh = [orderEvent(21), orderEvent(22), orderEvent(23)];
-      const alreadyProcessed = orderEvent(24);
-      await publishOrderPlaced(target.sns, target.output('TopicArn'), alreadyProcessed);
-      await eventually(
-        () => effectCount(target, service, alreadyProcessed),
-        (n) => n === 1,
-        { what: 'first delivery processed' },
-      );
-      await drained(target, [service]);
-      const dlqUrl = target.serviceOutput(service, 'DlqUrl');
-      await putMessages(
-        dlqUrl,
-        [...fresh, alreadyProcessed].map((e) => ({ body: JSON.stringify(e), attributes: attributesOf(e) })),
-      );
-      expect(await dlqDepth(service)).toBe(4);
-      const duplicatesBefore = duplicates(service);
-
-      const dry = await cli('--json', 'dlq', 'redrive', service, '--dry-run');
-      expect(dry.json()).toMatchObject({ dryRun: true, wouldMove: 4, method: 'copy' });
-      expect(await dlqDepth(service)).toBe(4);
-
-      const run = await cli('--json', 'dlq', 'redrive', service, '--rate', '50');
-      expect(run.code).toBe(EXIT.ok);
-      expect(run.json()).toMatchObject({
-        method: 'copy',
-        moved: 4,
-        sendFailures: 0,
-        deleteFailures: 0,
-        leftInDlq: 0,
-      });
-      expect(await dlqDepth(service)).toBe(0);
-      for (const e of [...fresh, alreadyProcessed]) {
-        await eventually(
-          () => effectCount(target, service, e),
-          (n) => n === 1,
-          { what: `effect of ${e.data.orderId}` },
+          { step: 'initialize' },
         );
-      }
-      await drained(target, [service]);
-      await eventually(
-        async () => duplicates(service) - duplicatesBefore,
-        (n) => n === 1,
-        { what: 'the already processed event counted as a duplicate' },
-      );
+        await expect(
+          redriveByCopy(failingDeletes, dlqUrl, target.serviceOutput(service, 'QueueUrl'), {
+            visibilityTimeoutSeconds: 1,
+          }),
+        ).rejects.toThrow('simulated crash before delete');
+        failingDeletes.destroy();
+        await eventually(
+          () => effectCount(target, service, crashed),
+          (n) => n === 1,
+          { what: 'the copy sent before the crash processed' },
+        );
+        // The DLQ still has it (visible again after the receive's timeout); the re-run re-sends it.
+        const rerun = await eventually(
+          () => cli('--json', 'dlq', 'redrive', service),
+          (r) => r.json<{ moved: number }>().moved === 1,
+          { what: 'the crashed message redriven again' },
+        );
+        expect(rerun.code).toBe(EXIT.ok);
+        await drained(target, [service]);
+        await eventually(
+          async () => duplicates(service) - duplicatesBefore,
+          (n) => n === 2,
+          { what: 'the re-sent copy counted as a duplicate' },
+        );
+        expect(await effectCount(target, service, crashed)).toBe(1);
+        expect(await dlqDepth(service)).toBe(0);
+      });
 
-      // Crash window: the copy is confirmed, the DLQ delete fails (as if the process died in between).
-      const crashed = orderEvent(25);
-      await putMessages(dlqUrl, [{ body: JSON.stringify(crashed), attributes: attributesOf(crashed) }]);
-      const failingDeletes = new SQSClient(target.local?.emulators.clientConfig('sqs') ?? {});
-      failingDeletes.middlewareStack.add(
-        (next, context) => async (args) => {
-          if (context.commandName === 'DeleteMessageBatchCommand')
-            throw new Error('simulated crash before delete');
-          return next(args);
-        },
-        { step: 'initialize' },
-      );
-      await expect(
-        redriveByCopy(failingDeletes, dlqUrl, target.serviceOutput(service, 'QueueUrl'), {
+      it('a copy SQS does not confirm stays in the DLQ (not deleted, reported); a second redrive moves it', async () => {
+        const service: ServiceName = 'email';
+        await quietDlqs(service);
+        const dlqUrl = target.serviceOutput(service, 'DlqUrl');
+        const events = [orderEvent(26), orderEvent(27)];
+        await putMessages(
+          dlqUrl,
+          events.map((e) => ({ body: JSON.stringify(e), attributes: attributesOf(e) })),
+        );
+        // SQS answers the SendMessageBatch with the first entry failed (as it does for a throttled entry).
+        const rejecting = new SQSClient(target.local?.emulators.clientConfig('sqs') ?? {});
+        let rejected = '';
+        rejecting.middlewareStack.add(
+          (next, context) => async (args) => {
+            if (context.commandName !== 'SendMessageBatchCommand' || rejected !== '') return next(args);
+            const input = args.input as SendMessageBatchCommandInput;
+            const [first, ...rest] = input.Entries ?? [];
+            rejected = first?.MessageBody ?? '';
+            const result = (await next({ ...args, input: { ...input, Entries: rest } })) as {
+              output: { Successful?: unknown[]; Failed?: unknown[] };
+            };
+            result.output.Failed = [{ Id: first?.Id, Code: 'ThrottlingException', SenderFault: false }];
+            return result as never;
+          },
+          { step: 'initialize' },
+        );
+        const result = await redriveByCopy(rejecting, dlqUrl, target.serviceOutput(service, 'QueueUrl'), {
           visibilityTimeoutSeconds: 1,
-        }),
-      ).rejects.toThrow('simulated crash before delete');
-      failingDeletes.destroy();
-      await eventually(
-        () => effectCount(target, service, crashed),
-        (n) => n === 1,
-        { what: 'the copy sent before the crash processed' },
-      );
-      // The DLQ still has it (visible again after the receive's timeout); the re-run re-sends it.
-      const rerun = await eventually(
-        () => cli('--json', 'dlq', 'redrive', service),
-        (r) => r.json<{ moved: number }>().moved === 1,
-        { what: 'the crashed message redriven again' },
-      );
-      expect(rerun.code).toBe(EXIT.ok);
-      await drained(target, [service]);
-      await eventually(
-        async () => duplicates(service) - duplicatesBefore,
-        (n) => n === 2,
-        { what: 'the re-sent copy counted as a duplicate' },
-      );
-      expect(await effectCount(target, service, crashed)).toBe(1);
-      expect(await dlqDepth(service)).toBe(0);
-    });
-
-    it('a copy SQS does not confirm stays in the DLQ (not deleted, reported); a second redrive moves it', async () => {
-      const service: ServiceName = 'email';
-      const dlqUrl = target.serviceOutput(service, 'DlqUrl');
-      const events = [orderEvent(26), orderEvent(27)];
-      await putMessages(
-        dlqUrl,
-        events.map((e) => ({ body: JSON.stringify(e), attributes: attributesOf(e) })),
-      );
-      // SQS answers the SendMessageBatch with the first entry failed (as it does for a throttled entry).
-      const rejecting = new SQSClient(target.local?.emulators.clientConfig('sqs') ?? {});
-      let rejected = '';
-      rejecting.middlewareStack.add(
-        (next, context) => async (args) => {
-          if (context.commandName !== 'SendMessageBatchCommand' || rejected !== '') return next(args);
-          const input = args.input as SendMessageBatchCommandInput;
-          const [first, ...rest] = input.Entries ?? [];
-          rejected = first?.MessageBody ?? '';
-          const result = (await next({ ...args, input: { ...input, Entries: rest } })) as {
-            output: { Successful?: unknown[]; Failed?: unknown[] };
-          };
-          result.output.Failed = [{ Id: first?.Id, Code: 'ThrottlingException', SenderFault: false }];
-          return result as never;
-        },
-        { step: 'initialize' },
-      );
-      const result = await redriveByCopy(rejecting, dlqUrl, target.serviceOutput(service, 'QueueUrl'), {
-        visibilityTimeoutSeconds: 1,
+        });
+        rejecting.destroy();
+        expect(result).toMatchObject({ moved: 1, sendFailures: 1, deleteFailures: 0 });
+        // The unconfirmed one is still in the DLQ; a second redrive moves it; both applied once.
+        expect(await dlqDepth(service)).toBe(1);
+        const again = await eventually(
+          () => cli('--json', 'dlq', 'redrive', service),
+          (r) => r.json<{ moved: number }>().moved === 1,
+          { what: 'the unconfirmed message redriven' },
+        );
+        expect(again.code).toBe(EXIT.ok);
+        for (const e of events) {
+          await eventually(
+            () => effectCount(target, service, e),
+            (n) => n === 1,
+            { what: `effect of ${e.data.orderId}` },
+          );
+        }
+        expect(await dlqDepth(service)).toBe(0);
       });
-      rejecting.destroy();
-      expect(result).toMatchObject({ moved: 1, sendFailures: 1, deleteFailures: 0 });
-      // The unconfirmed one is still in the DLQ; a second redrive moves it; both applied once.
-      expect(await dlqDepth(service)).toBe(1);
-      const again = await eventually(
-        () => cli('--json', 'dlq', 'redrive', service),
-        (r) => r.json<{ moved: number }>().moved === 1,
-        { what: 'the unconfirmed message redriven' },
-      );
-      expect(again.code).toBe(EXIT.ok);
-      for (const e of events) {
+
+      it('subscription DLQ: raw and SNS-envelope messages are processed exactly once, none lost', async () => {
+        const service: ServiceName = 'analytics';
+        await quietDlqs(service);
+        const raw = orderEvent(31);
+        const enveloped = orderEvent(32);
+        const envelope = {
+          Type: 'Notification',
+          MessageId: 'c0ffee00-0000-4000-8000-000000000001',
+          TopicArn: target.output('TopicArn'),
+          Message: JSON.stringify(enveloped),
+          Timestamp: new Date().toISOString(),
+          MessageAttributes: Object.fromEntries(
+            Object.entries(attributesOf(enveloped)).map(([k, v]) => [
+              k,
+              { Type: v.DataType, Value: v.StringValue },
+            ]),
+          ),
+        };
+        await putMessages(target.serviceOutput(service, 'SubscriptionDlqUrl'), [
+          { body: JSON.stringify(raw), attributes: attributesOf(raw) },
+          { body: JSON.stringify(envelope) },
+        ]);
+        expect(await dlqDepth(service, true)).toBe(2);
+        const run = await cli('--json', 'dlq', 'redrive', service, '--subscription');
+        expect(run.code).toBe(EXIT.ok);
+        expect(run.json()).toMatchObject({ method: 'copy', moved: 2, leftInDlq: 0 });
+        expect(await dlqDepth(service, true)).toBe(0);
+        for (const e of [raw, enveloped]) {
+          await eventually(
+            () => effectCount(target, service, e),
+            (n) => n === 1,
+            { what: `effect of ${e.data.orderId}` },
+          );
+        }
+        await drained(target, [service]);
+        for (const e of [raw, enveloped]) expect(await effectCount(target, service, e)).toBe(1);
+      });
+    });
+
+    describe('replay', () => {
+      it('replays a time range to one service: duplicates without --reprocess; with it exactly those events again, once per replay id, no other service touched', async () => {
+        const events = [orderEvent(51), orderEvent(52), orderEvent(53), orderEvent(54), orderEvent(55)];
+        await publishOrderPlaced(target.sns, target.output('TopicArn'), events);
+        const archive = target.output('ArchiveEffectTableName');
+        for (const e of events) {
+          await eventually(
+            () => effectsOf(target, e, ['email', 'inventory', 'analytics']),
+            (counts) => Object.values(counts).every((n) => n === 1),
+            { what: `effects of ${e.data.orderId}` },
+          );
+          await eventually(
+            async () =>
+              (
+                await target.doc.send(
+                  new GetCommand({
+                    TableName: archive,
+                    Key: archiveKey(new Date(e.occurredAt).toISOString(), e.eventId),
+                  }),
+                )
+              ).Item,
+            (item) => item !== undefined,
+            { what: `${e.eventId} archived` },
+          );
+        }
+        const services = SERVICES.map((s) => s.name);
+        await drained(target);
         await eventually(
-          () => effectCount(target, service, e),
-          (n) => n === 1,
-          { what: `effect of ${e.data.orderId}` },
+          () => queueDepth(target, target.output('ArchiveQueueUrl')),
+          (n) => n === 0,
+          { what: 'archive queue drained' },
         );
-      }
-      expect(await dlqDepth(service)).toBe(0);
-    });
+        const processed = () =>
+          Object.fromEntries(services.map((s) => [s, target.local?.runner.metrics.get(s, 'processed') ?? 0]));
+        const before = processed();
+        const range = ['--from', events[1]?.occurredAt ?? '', '--to', events[3]?.occurredAt ?? ''];
+        const analyticsCounts = () => Promise.all(events.map((e) => effectCount(target, 'analytics', e)));
+        const duplicatesBefore = duplicates('analytics');
 
-    it('subscription DLQ: raw and SNS-envelope messages are processed exactly once, none lost', async () => {
-      const service: ServiceName = 'analytics';
-      const raw = orderEvent(31);
-      const enveloped = orderEvent(32);
-      const envelope = {
-        Type: 'Notification',
-        MessageId: 'c0ffee00-0000-4000-8000-000000000001',
-        TopicArn: target.output('TopicArn'),
-        Message: JSON.stringify(enveloped),
-        Timestamp: new Date().toISOString(),
-        MessageAttributes: Object.fromEntries(
-          Object.entries(attributesOf(enveloped)).map(([k, v]) => [
-            k,
-            { Type: v.DataType, Value: v.StringValue },
-          ]),
-        ),
-      };
-      await putMessages(target.serviceOutput(service, 'SubscriptionDlqUrl'), [
-        { body: JSON.stringify(raw), attributes: attributesOf(raw) },
-        { body: JSON.stringify(envelope) },
-      ]);
-      expect(await dlqDepth(service, true)).toBe(2);
-      const run = await cli('--json', 'dlq', 'redrive', service, '--subscription');
-      expect(run.code).toBe(EXIT.ok);
-      expect(run.json()).toMatchObject({ method: 'copy', moved: 2, leftInDlq: 0 });
-      expect(await dlqDepth(service, true)).toBe(0);
-      for (const e of [raw, enveloped]) {
+        // Without --reprocess: the three events reach analytics again and are duplicates.
+        const plain = await cli('--json', 'replay', 'analytics', ...range);
+        expect(plain.code).toBe(EXIT.ok);
+        expect(plain.json()).toMatchObject({ method: 'archive', archived: 3, sent: 3, filteredOut: 0 });
+        expect(plain.json<{ replayId?: string }>().replayId).toBeUndefined();
         await eventually(
-          () => effectCount(target, service, e),
-          (n) => n === 1,
-          { what: `effect of ${e.data.orderId}` },
+          async () => duplicates('analytics') - duplicatesBefore,
+          (n) => n === 3,
+          { what: 'replayed events counted as duplicates' },
         );
-      }
-      await drained(target, [service]);
-      for (const e of [raw, enveloped]) expect(await effectCount(target, service, e)).toBe(1);
-    });
-  });
+        await drained(target, ['analytics']);
+        expect(await analyticsCounts()).toEqual([1, 1, 1, 1, 1]);
 
-  describe('replay', () => {
-    it('replays a time range to one service: duplicates without --reprocess; with it exactly those events again, once per replay id, no other service touched', async () => {
-      const events = [orderEvent(51), orderEvent(52), orderEvent(53), orderEvent(54), orderEvent(55)];
-      await publishOrderPlaced(target.sns, target.output('TopicArn'), events);
-      const archive = target.output('ArchiveEffectTableName');
-      for (const e of events) {
+        // With --reprocess: exactly events 2..4 are applied again, in analytics only.
+        const again = await cli('--json', 'replay', 'analytics', ...range, '--reprocess');
+        expect(again.code).toBe(EXIT.ok);
+        const { replayId } = again.json<{ replayId: string }>();
+        expect(replayId).toMatch(/^r-/);
+        await eventually(analyticsCounts, (c) => c.join() === '1,2,2,2,1', { what: 'range reprocessed' });
+        await drained(target, ['analytics']);
+
+        // The same replay id again (a resumed replay): nothing applied twice.
+        const resumed = await cli(
+          '--json',
+          'replay',
+          'analytics',
+          ...range,
+          '--reprocess',
+          '--replay-id',
+          replayId,
+        );
+        expect(resumed.json()).toMatchObject({ sent: 3, replayId });
         await eventually(
-          () => effectsOf(target, e, ['email', 'inventory', 'analytics']),
-          (counts) => Object.values(counts).every((n) => n === 1),
-          { what: `effects of ${e.data.orderId}` },
+          async () => duplicates('analytics') - duplicatesBefore,
+          (n) => n === 6,
+          { what: 'the resumed replay counted as duplicates' },
         );
-        await eventually(
-          async () =>
-            (
-              await target.doc.send(
-                new GetCommand({
-                  TableName: archive,
-                  Key: archiveKey(new Date(e.occurredAt).toISOString(), e.eventId),
-                }),
-              )
-            ).Item,
-          (item) => item !== undefined,
-          { what: `${e.eventId} archived` },
+        await drained(target, ['analytics']);
+        expect(await analyticsCounts()).toEqual([1, 2, 2, 2, 1]);
+
+        // No other service was touched: nothing processed, effects unchanged.
+        const after = processed();
+        for (const s of services.filter((name) => name !== 'analytics')) expect(after[s], s).toBe(before[s]);
+        expect((after.analytics ?? 0) - (before.analytics ?? 0)).toBe(3);
+        for (const e of events) {
+          expect(await effectsOf(target, e, ['email', 'inventory'])).toEqual({ email: 1, inventory: 1 });
+        }
+      });
+
+      it('applies the service filter: only matching events reach high-value', async () => {
+        const events = [orderEvent(61), orderEvent(250), orderEvent(62)];
+        await publishOrderPlaced(target.sns, target.output('TopicArn'), events);
+        const archive = target.output('ArchiveEffectTableName');
+        for (const e of events) {
+          await eventually(
+            async () =>
+              (
+                await target.doc.send(
+                  new GetCommand({
+                    TableName: archive,
+                    Key: archiveKey(new Date(e.occurredAt).toISOString(), e.eventId),
+                  }),
+                )
+              ).Item,
+            (item) => item !== undefined,
+            { what: `${e.eventId} archived` },
+          );
+        }
+        const run = await cli(
+          '--json',
+          'replay',
+          'high-value',
+          '--from',
+          events[0]?.occurredAt ?? '',
+          '--to',
+          events[2]?.occurredAt ?? '',
         );
-      }
-      const services = SERVICES.map((s) => s.name);
-      await drained(target);
-      await eventually(
-        () => queueDepth(target, target.output('ArchiveQueueUrl')),
-        (n) => n === 0,
-        { what: 'archive queue drained' },
-      );
-      const processed = () =>
-        Object.fromEntries(services.map((s) => [s, target.local?.runner.metrics.get(s, 'processed') ?? 0]));
-      const before = processed();
-      const range = ['--from', events[1]?.occurredAt ?? '', '--to', events[3]?.occurredAt ?? ''];
-      const analyticsCounts = () => Promise.all(events.map((e) => effectCount(target, 'analytics', e)));
-      const duplicatesBefore = duplicates('analytics');
+        expect(run.err).toBe('');
+        expect(run.json()).toMatchObject({ archived: 3, filteredOut: 2, sent: 1 });
+      });
 
-      // Without --reprocess: the three events reach analytics again and are duplicates.
-      const plain = await cli('--json', 'replay', 'analytics', ...range);
-      expect(plain.code).toBe(EXIT.ok);
-      expect(plain.json()).toMatchObject({ method: 'archive', archived: 3, sent: 3, filteredOut: 0 });
-      expect(plain.json<{ replayId?: string }>().replayId).toBeUndefined();
-      await eventually(
-        async () => duplicates('analytics') - duplicatesBefore,
-        (n) => n === 3,
-        { what: 'replayed events counted as duplicates' },
-      );
-      await drained(target, ['analytics']);
-      expect(await analyticsCounts()).toEqual([1, 1, 1, 1, 1]);
-
-      // With --reprocess: exactly events 2..4 are applied again, in analytics only.
-      const again = await cli('--json', 'replay', 'analytics', ...range, '--reprocess');
-      expect(again.code).toBe(EXIT.ok);
-      const { replayId } = again.json<{ replayId: string }>();
-      expect(replayId).toMatch(/^r-/);
-      await eventually(analyticsCounts, (c) => c.join() === '1,2,2,2,1', { what: 'range reprocessed' });
-      await drained(target, ['analytics']);
-
-      // The same replay id again (a resumed replay): nothing applied twice.
-      const resumed = await cli(
-        '--json',
-        'replay',
-        'analytics',
-        ...range,
-        '--reprocess',
-        '--replay-id',
-        replayId,
-      );
-      expect(resumed.json()).toMatchObject({ sent: 3, replayId });
-      await eventually(
-        async () => duplicates('analytics') - duplicatesBefore,
-        (n) => n === 6,
-        { what: 'the resumed replay counted as duplicates' },
-      );
-      await drained(target, ['analytics']);
-      expect(await analyticsCounts()).toEqual([1, 2, 2, 2, 1]);
-
-      // No other service was touched: nothing processed, effects unchanged.
-      const after = processed();
-      for (const s of services.filter((name) => name !== 'analytics')) expect(after[s], s).toBe(before[s]);
-      expect((after.analytics ?? 0) - (before.analytics ?? 0)).toBe(3);
-      for (const e of events) {
-        expect(await effectsOf(target, e, ['email', 'inventory'])).toEqual({ email: 1, inventory: 1 });
-      }
-    });
-
-    it('applies the service filter: only matching events reach high-value', async () => {
-      const events = [orderEvent(61), orderEvent(250), orderEvent(62)];
-      await publishOrderPlaced(target.sns, target.output('TopicArn'), events);
-      const archive = target.output('ArchiveEffectTableName');
-      for (const e of events) {
-        await eventually(
-          async () =>
-            (
-              await target.doc.send(
-                new GetCommand({
-                  TableName: archive,
-                  Key: archiveKey(new Date(e.occurredAt).toISOString(), e.eventId),
-                }),
-              )
-            ).Item,
-          (item) => item !== undefined,
-          { what: `${e.eventId} archived` },
+      it('refuses a range it cannot serve (exit 2) and --replay-id without --reprocess', async () => {
+        const backwards = await cli(
+          'replay',
+          'analytics',
+          '--from',
+          '2026-02-01T00:00:00Z',
+          '--to',
+          '2026-01-01T00:00:00Z',
         );
-      }
-      const run = await cli(
-        '--json',
-        'replay',
-        'high-value',
-        '--from',
-        events[0]?.occurredAt ?? '',
-        '--to',
-        events[2]?.occurredAt ?? '',
-      );
-      expect(run.err).toBe('');
-      expect(run.json()).toMatchObject({ archived: 3, filteredOut: 2, sent: 1 });
+        expect(backwards.code).toBe(EXIT.usage);
+        const tooLong = await cli(
+          'replay',
+          'analytics',
+          '--from',
+          '2026-01-01T00:00:00Z',
+          '--to',
+          '2026-03-01T00:00:00Z',
+        );
+        expect(tooLong.code).toBe(EXIT.usage);
+        expect(tooLong.err).toContain('archive keeps');
+        const id = await cli('replay', 'analytics', '--from', '2026-01-01T00:00:00Z', '--replay-id', 'r-1');
+        expect(id.code).toBe(EXIT.usage);
+      });
     });
 
-    it('refuses a range it cannot serve (exit 2) and --replay-id without --reprocess', async () => {
-      const backwards = await cli(
-        'replay',
-        'analytics',
-        '--from',
-        '2026-02-01T00:00:00Z',
-        '--to',
-        '2026-01-01T00:00:00Z',
-      );
-      expect(backwards.code).toBe(EXIT.usage);
-      const tooLong = await cli(
-        'replay',
-        'analytics',
-        '--from',
-        '2026-01-01T00:00:00Z',
-        '--to',
-        '2026-03-01T00:00:00Z',
-      );
-      expect(tooLong.code).toBe(EXIT.usage);
-      expect(tooLong.err).toContain('archive keeps');
-      const id = await cli('replay', 'analytics', '--from', '2026-01-01T00:00:00Z', '--replay-id', 'r-1');
-      expect(id.code).toBe(EXIT.usage);
+    describe('dlq purge', () => {
+      it('refuses without --yes (exit 2, nothing deleted) and empties the DLQ with it', async () => {
+        await quietDlqs('high-value');
+        const event = orderEvent(41);
+        await putMessages(target.serviceOutput('high-value', 'DlqUrl'), [{ body: JSON.stringify(event) }]);
+        const refused = await cli('dlq', 'purge', 'high-value');
+        expect(refused.code).toBe(EXIT.usage);
+        expect(refused.err).toContain('--yes');
+        expect(await dlqDepth('high-value')).toBe(1);
+        const run = await cli('--json', 'dlq', 'purge', 'high-value', '--yes');
+        expect(run.code).toBe(EXIT.ok);
+        expect(run.json()).toMatchObject({ service: 'high-value', purged: 1 });
+        expect(await dlqDepth('high-value')).toBe(0);
+      });
     });
-  });
-
-  describe('dlq purge', () => {
-    it('refuses without --yes (exit 2, nothing deleted) and empties the DLQ with it', async () => {
-      const event = orderEvent(41);
-      await putMessages(target.serviceOutput('high-value', 'DlqUrl'), [{ body: JSON.stringify(event) }]);
-      const refused = await cli('dlq', 'purge', 'high-value');
-      expect(refused.code).toBe(EXIT.usage);
-      expect(refused.err).toContain('--yes');
-      expect(await dlqDepth('high-value')).toBe(1);
-      const run = await cli('--json', 'dlq', 'purge', 'high-value', '--yes');
-      expect(run.code).toBe(EXIT.ok);
-      expect(run.json()).toMatchObject({ service: 'high-value', purged: 1 });
-      expect(await dlqDepth('high-value')).toBe(0);
-    });
-  });
-});
+  },
+);
