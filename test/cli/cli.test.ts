@@ -39,6 +39,9 @@ import {
 } from '../integration/helpers/observe.ts';
 import { openTarget, type ServiceName, type TestTarget, targetKind } from '../integration/helpers/target.ts';
 
+/** Deadline of each wait (a hang guard, not a timing assertion): generous for a loaded machine. */
+const LOADED_DEADLINE_MS = 90_000;
+
 let target: TestTarget;
 let runtimeFile: string;
 const dir = mkdtempSync(join(tmpdir(), 'order-events-cli-'));
@@ -118,7 +121,7 @@ async function putMessages(
  * the DLQ counts of a test are then exactly what it put there.
  */
 async function quietDlqs(service: ServiceName): Promise<void> {
-  await drained(target);
+  await drained(target, undefined, LOADED_DEADLINE_MS);
   for (const suffix of ['DlqUrl', 'SubscriptionDlqUrl']) {
     await target.sqs.send(new PurgeQueueCommand({ QueueUrl: target.serviceOutput(service, suffix) }));
   }
@@ -182,7 +185,7 @@ describe.skipIf(targetKind() !== 'embedded')(
         await eventually(
           () => effectsOf(target, probe, ['email', 'inventory', 'high-value']),
           (e) => Object.values(e).every((n) => n === 1),
-          { what: 'effects of the published order' },
+          { timeoutMs: LOADED_DEADLINE_MS, what: 'effects of the published order' },
         );
       });
 
@@ -205,7 +208,7 @@ describe.skipIf(targetKind() !== 'embedded')(
           await eventually(
             () => effectCount(target, 'email', probe),
             (n) => n === 1,
-            { what: `email effect of ${p.orderId}` },
+            { timeoutMs: LOADED_DEADLINE_MS, what: `email effect of ${p.orderId}` },
           );
         }
       });
@@ -301,9 +304,9 @@ describe.skipIf(targetKind() !== 'embedded')(
         await eventually(
           () => effectCount(target, service, alreadyProcessed),
           (n) => n === 1,
-          { what: 'first delivery processed' },
+          { timeoutMs: LOADED_DEADLINE_MS, what: 'first delivery processed' },
         );
-        await drained(target, [service]);
+        await drained(target, [service], LOADED_DEADLINE_MS);
         const dlqUrl = target.serviceOutput(service, 'DlqUrl');
         await putMessages(
           dlqUrl,
@@ -330,14 +333,14 @@ describe.skipIf(targetKind() !== 'embedded')(
           await eventually(
             () => effectCount(target, service, e),
             (n) => n === 1,
-            { what: `effect of ${e.data.orderId}` },
+            { timeoutMs: LOADED_DEADLINE_MS, what: `effect of ${e.data.orderId}` },
           );
         }
-        await drained(target, [service]);
+        await drained(target, [service], LOADED_DEADLINE_MS);
         await eventually(
           async () => duplicates(service) - duplicatesBefore,
           (n) => n === 1,
-          { what: 'the already processed event counted as a duplicate' },
+          { timeoutMs: LOADED_DEADLINE_MS, what: 'the already processed event counted as a duplicate' },
         );
 
         // Crash window: the copy is confirmed, the DLQ delete fails (as if the process died in between).
@@ -361,20 +364,20 @@ describe.skipIf(targetKind() !== 'embedded')(
         await eventually(
           () => effectCount(target, service, crashed),
           (n) => n === 1,
-          { what: 'the copy sent before the crash processed' },
+          { timeoutMs: LOADED_DEADLINE_MS, what: 'the copy sent before the crash processed' },
         );
         // The DLQ still has it (visible again after the receive's timeout); the re-run re-sends it.
         const rerun = await eventually(
           () => cli('--json', 'dlq', 'redrive', service),
           (r) => r.json<{ moved: number }>().moved === 1,
-          { what: 'the crashed message redriven again' },
+          { timeoutMs: LOADED_DEADLINE_MS, what: 'the crashed message redriven again' },
         );
         expect(rerun.code).toBe(EXIT.ok);
-        await drained(target, [service]);
+        await drained(target, [service], LOADED_DEADLINE_MS);
         await eventually(
           async () => duplicates(service) - duplicatesBefore,
           (n) => n === 2,
-          { what: 'the re-sent copy counted as a duplicate' },
+          { timeoutMs: LOADED_DEADLINE_MS, what: 'the re-sent copy counted as a duplicate' },
         );
         expect(await effectCount(target, service, crashed)).toBe(1);
         expect(await dlqDepth(service)).toBe(0);
@@ -416,14 +419,14 @@ describe.skipIf(targetKind() !== 'embedded')(
         const again = await eventually(
           () => cli('--json', 'dlq', 'redrive', service),
           (r) => r.json<{ moved: number }>().moved === 1,
-          { what: 'the unconfirmed message redriven' },
+          { timeoutMs: LOADED_DEADLINE_MS, what: 'the unconfirmed message redriven' },
         );
         expect(again.code).toBe(EXIT.ok);
         for (const e of events) {
           await eventually(
             () => effectCount(target, service, e),
             (n) => n === 1,
-            { what: `effect of ${e.data.orderId}` },
+            { timeoutMs: LOADED_DEADLINE_MS, what: `effect of ${e.data.orderId}` },
           );
         }
         expect(await dlqDepth(service)).toBe(0);
@@ -460,10 +463,10 @@ describe.skipIf(targetKind() !== 'embedded')(
           await eventually(
             () => effectCount(target, service, e),
             (n) => n === 1,
-            { what: `effect of ${e.data.orderId}` },
+            { timeoutMs: LOADED_DEADLINE_MS, what: `effect of ${e.data.orderId}` },
           );
         }
-        await drained(target, [service]);
+        await drained(target, [service], LOADED_DEADLINE_MS);
         for (const e of [raw, enveloped]) expect(await effectCount(target, service, e)).toBe(1);
       });
     });
@@ -477,7 +480,7 @@ describe.skipIf(targetKind() !== 'embedded')(
           await eventually(
             () => effectsOf(target, e, ['email', 'inventory', 'analytics']),
             (counts) => Object.values(counts).every((n) => n === 1),
-            { what: `effects of ${e.data.orderId}` },
+            { timeoutMs: LOADED_DEADLINE_MS, what: `effects of ${e.data.orderId}` },
           );
           await eventually(
             async () =>
@@ -490,15 +493,15 @@ describe.skipIf(targetKind() !== 'embedded')(
                 )
               ).Item,
             (item) => item !== undefined,
-            { what: `${e.eventId} archived` },
+            { timeoutMs: LOADED_DEADLINE_MS, what: `${e.eventId} archived` },
           );
         }
         const services = SERVICES.map((s) => s.name);
-        await drained(target);
+        await drained(target, undefined, LOADED_DEADLINE_MS);
         await eventually(
           () => queueDepth(target, target.output('ArchiveQueueUrl')),
           (n) => n === 0,
-          { what: 'archive queue drained' },
+          { timeoutMs: LOADED_DEADLINE_MS, what: 'archive queue drained' },
         );
         const processed = () =>
           Object.fromEntries(services.map((s) => [s, target.local?.runner.metrics.get(s, 'processed') ?? 0]));
@@ -515,9 +518,9 @@ describe.skipIf(targetKind() !== 'embedded')(
         await eventually(
           async () => duplicates('analytics') - duplicatesBefore,
           (n) => n === 3,
-          { what: 'replayed events counted as duplicates' },
+          { timeoutMs: LOADED_DEADLINE_MS, what: 'replayed events counted as duplicates' },
         );
-        await drained(target, ['analytics']);
+        await drained(target, ['analytics'], LOADED_DEADLINE_MS);
         expect(await analyticsCounts()).toEqual([1, 1, 1, 1, 1]);
 
         // With --reprocess: exactly events 2..4 are applied again, in analytics only.
@@ -525,8 +528,11 @@ describe.skipIf(targetKind() !== 'embedded')(
         expect(again.code).toBe(EXIT.ok);
         const { replayId } = again.json<{ replayId: string }>();
         expect(replayId).toMatch(/^r-/);
-        await eventually(analyticsCounts, (c) => c.join() === '1,2,2,2,1', { what: 'range reprocessed' });
-        await drained(target, ['analytics']);
+        await eventually(analyticsCounts, (c) => c.join() === '1,2,2,2,1', {
+          timeoutMs: LOADED_DEADLINE_MS,
+          what: 'range reprocessed',
+        });
+        await drained(target, ['analytics'], LOADED_DEADLINE_MS);
 
         // The same replay id again (a resumed replay): nothing applied twice.
         const resumed = await cli(
@@ -542,9 +548,9 @@ describe.skipIf(targetKind() !== 'embedded')(
         await eventually(
           async () => duplicates('analytics') - duplicatesBefore,
           (n) => n === 6,
-          { what: 'the resumed replay counted as duplicates' },
+          { timeoutMs: LOADED_DEADLINE_MS, what: 'the resumed replay counted as duplicates' },
         );
-        await drained(target, ['analytics']);
+        await drained(target, ['analytics'], LOADED_DEADLINE_MS);
         expect(await analyticsCounts()).toEqual([1, 2, 2, 2, 1]);
 
         // No other service was touched: nothing processed, effects unchanged.
@@ -572,7 +578,7 @@ describe.skipIf(targetKind() !== 'embedded')(
                 )
               ).Item,
             (item) => item !== undefined,
-            { what: `${e.eventId} archived` },
+            { timeoutMs: LOADED_DEADLINE_MS, what: `${e.eventId} archived` },
           );
         }
         const run = await cli(
