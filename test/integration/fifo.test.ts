@@ -91,7 +91,12 @@ describe.skipIf(!fifoTargetAvailable())('FIFO topic and queues', () => {
     if (targetKind() === 'embedded') {
       // The runner keeps the last 200 log lines: an early line may have scrolled out; the records
       // after the failure (processed last) are there, and whatever is there is in publish order.
-      const order = processedOrder(a);
+      // A log line reaches the runner after the effect it reports: wait for the lines, not only effects.
+      const order = await eventually(
+        async () => processedOrder(a),
+        (o) => a.slice(1).every((e) => o.includes(e.eventId)),
+        { what: "customer A's processed log lines", timeoutMs: 60_000 },
+      );
       expect(order.slice(-3)).toEqual(a.slice(1).map((e) => e.eventId));
       expect(order).toEqual(a.map((e) => e.eventId).filter((id) => order.includes(id)));
     }
