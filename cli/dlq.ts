@@ -7,7 +7,7 @@
  * so none is lost. A crash (or a failed delete) between the confirmed send and the delete leaves the
  * message in both places; it becomes visible in the DLQ again after the receive's visibility timeout
  * and the next redrive sends it again. That second copy carries the same event, so the consumer's
- * idempotency (keyed by eventId) makes it a duplicate without a second effect; on FIFO queues the
+ * idempotency and per-event effect markers make it a duplicate without a second effect; on FIFO queues the
  * copy's deduplication id is the DLQ message id, so SQS drops a re-send within its 5-minute window.
  * Delivery back to the queue is at least once; the effect stays exactly once.
  */

@@ -1,6 +1,6 @@
 /**
- * `replay <service> --from <time> [--to <time>] [--reprocess]`: re-delivers the events of a time
- * range to ONE service.
+ * `replay <service> --from <time> [--to <time>]`: re-delivers the events of a time range to ONE
+ * service.
  *
  * - Standard topic: from the project's archive (the `archive` service keeps every event by
  *   `occurredAt`), re-sent straight to that service's queue, after the service's own subscription
@@ -9,13 +9,11 @@
  *   subscription ReplayPolicy. Times are SNS publish times. Not available on the embedded runtime
  *   (fauxqs has no archive or replay).
  *
- * Without `--reprocess` a replayed event the service processed already is a duplicate (same eventId,
- * same idempotency key): only events it missed take effect. With `--reprocess` every message carries
- * the `replay-scope` attribute = the replay id, the consumer keys idempotency by
- * `<eventId>#replay#<id>`, and each event takes effect again — once per replay id: re-running the
- * same replay (`--replay-id`) after an interruption does not apply anything twice.
+ * A replayed event the service processed already is a duplicate (same idempotency key, same effect
+ * marker): only events it missed take effect, each once, and re-running a replay applies nothing
+ * twice. Reprocessing events that were applied (`--reprocess`) is not implemented: it needs a replay
+ * scope in both the idempotency key and every effect's per-event marker (docs/operations.md).
  */
-import { randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetSubscriptionAttributesCommand, SetSubscriptionAttributesCommand } from '@aws-sdk/client-sns';
 import { type MessageAttributeValue, SendMessageBatchCommand } from '@aws-sdk/client-sqs';
@@ -24,7 +22,6 @@ import type { Argument, Command } from 'commander';
 import { ARCHIVE_RETENTION_DAYS, type FilterPolicy, pascalCase } from '../infra/config.ts';
 import { archivePartition } from '../lambdas/archive/adapters.ts';
 import type { ArchivedEvent } from '../lambdas/archive/archive.ts';
-import { REPLAY_SCOPE_ATTRIBUTE } from '../lambdas/shared/consumer.ts';
 import { DlqOperationError } from './dlq.ts';
 import type { CommandContext } from './main.ts';
 import { UsageError } from './publish.ts';
@@ -37,8 +34,6 @@ const DAY_MS = 86_400_000;
 export interface ReplayOptions {
   readonly from: string;
   readonly to?: string;
-  readonly reprocess: boolean;
-  readonly replayId?: string;
   readonly rate?: number;
 }
 
@@ -48,7 +43,6 @@ export interface ArchiveReplayResult {
   readonly service: string;
   readonly from: string;
   readonly to: string;
-  readonly replayId: string | undefined;
   /** Archived events in the range. */
   readonly archived: number;
   /** Of those, the ones the service's subscription filter would not deliver (not sent). */
@@ -83,22 +77,28 @@ export function replayRange(
 }
 
 /**
- * Whether a subscription with `policy` delivers `event`: SNS semantics (every key must match; a
- * string allow-list, numeric bounds), evaluated on the event body, from which the publisher also
- * derives the message attributes.
+ * Whether the service's subscription delivers an event: SNS semantics (every field must match; a
+ * string allow-list, numeric bounds) on the message body, as its FilterPolicyScope MessageBody does.
  */
 export function matchesFilterPolicy(policy: FilterPolicy | undefined, body: string): boolean {
   if (policy === undefined) return true;
-  let event: { eventType?: unknown; data?: { total?: unknown } };
+  let event: unknown;
   try {
-    event = JSON.parse(body) as typeof event;
+    event = JSON.parse(body);
   } catch {
     return false;
   }
-  const values: Record<string, unknown> = { eventType: event.eventType, total: event.data?.total };
-  return Object.entries(policy).every(([key, filter]) => {
+  const at = (path: string): unknown =>
+    path
+      .split('.')
+      .reduce<unknown>(
+        (node, key) =>
+          typeof node === 'object' && node !== null ? (node as Record<string, unknown>)[key] : undefined,
+        event,
+      );
+  return Object.entries(policy).every(([field, filter]) => {
     if (filter === undefined) return true;
-    const value = values[key];
+    const value = at(field);
     if (filter.kind === 'string') return typeof value === 'string' && filter.allowlist.includes(value);
     if (typeof value !== 'number') return false;
     return (
@@ -153,7 +153,6 @@ export async function replayFromArchive(
   const config = ctx.target.service(service);
   const queueUrl = ctx.target.queues(service).queueUrl;
   const tableName = ctx.target.output(`${pascalCase(ARCHIVE_SERVICE)}EffectTableName`);
-  const replayId = options.reprocess ? (options.replayId ?? `r-${randomUUID()}`) : undefined;
   const dynamodb = new DynamoDBClient(ctx.target.clientConfig('dynamodb'));
   const doc = DynamoDBDocumentClient.from(dynamodb);
   let archived = 0;
@@ -168,12 +167,11 @@ export async function replayFromArchive(
     const out = await ctx.sqs.send(
       new SendMessageBatchCommand({
         QueueUrl: queueUrl,
-        Entries: batch.map((e, i) => {
-          const attributes: Record<string, MessageAttributeValue> = { ...e.attributes };
-          if (replayId !== undefined)
-            attributes[REPLAY_SCOPE_ATTRIBUTE] = { DataType: 'String', StringValue: replayId };
-          return { Id: String(i), MessageBody: e.body, MessageAttributes: attributes };
-        }),
+        Entries: batch.map((e, i) => ({
+          Id: String(i),
+          MessageBody: e.body,
+          MessageAttributes: { ...e.attributes } as Record<string, MessageAttributeValue>,
+        })),
       }),
     );
     sent += out.Successful?.length ?? 0;
@@ -203,7 +201,6 @@ export async function replayFromArchive(
     service,
     from: from.toISOString(),
     to: to.toISOString(),
-    replayId,
     archived,
     filteredOut,
     sent,
@@ -213,11 +210,6 @@ export async function replayFromArchive(
 
 /** Starts an SNS replay for the service's FIFO subscription and waits until SNS reports the end. */
 async function replayFifo(ctx: CommandContext, service: string, options: ReplayOptions, pollMs = 5000) {
-  if (options.reprocess) {
-    throw new UsageError(
-      '--reprocess is not available on a FIFO topic: SNS replays the archived messages unchanged, so they cannot carry a replay scope',
-    );
-  }
   if (ctx.target.kind === 'embedded') {
     throw new UsageError(
       'the embedded runtime has no SNS archive or ReplayPolicy (fauxqs): replay a FIFO stack on AWS',
@@ -273,8 +265,6 @@ export function registerReplay(
       'start of the range (ISO 8601; standard topic: occurredAt, FIFO: publish time)',
     )
     .option('--to <time>', 'end of the range, inclusive (default: now)')
-    .option('--reprocess', 'apply the events again even where already processed (once per replay id)', false)
-    .option('--replay-id <id>', 'with --reprocess: resume this replay instead of starting a new one')
     .option('--rate <perSecond>', 'at most this many messages per second', (v) => {
       const n = Number(v);
       if (!Number.isFinite(n) || n <= 0)
@@ -282,11 +272,6 @@ export function registerReplay(
       return n;
     })
     .action(async (service: string, opts: ReplayOptions, command: Command) => {
-      if (opts.replayId !== undefined && !opts.reprocess)
-        throw new UsageError('--replay-id needs --reprocess');
-      if (opts.replayId !== undefined && !/^[A-Za-z0-9][A-Za-z0-9-]{0,63}$/.test(opts.replayId)) {
-        throw new UsageError('--replay-id must be 1-64 of A-Z a-z 0-9 -');
-      }
       const ctx = await context(command);
       if (ctx.target.fifo) {
         const result = await replayFifo(ctx, service, opts);
@@ -305,9 +290,7 @@ export function registerReplay(
         [
           `${service}: replayed ${result.sent} of ${result.archived} archived event(s) from ${result.from} to ${result.to}` +
             (result.filteredOut > 0 ? ` (${result.filteredOut} outside its filter)` : ''),
-          result.replayId === undefined
-            ? '  already processed events are duplicates (no effect); add --reprocess to apply them again'
-            : `  reprocessing with replay id ${result.replayId} (re-run with --replay-id ${result.replayId} to resume without applying twice)`,
+          '  events it had processed already are duplicates (no second effect)',
           ...(result.failed > 0 ? [`  ${result.failed} not sent: run again`] : []),
         ].join('\n'),
       );

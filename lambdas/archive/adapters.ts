@@ -1,10 +1,7 @@
 /** DynamoDB implementation of the archive port over the archive service's effect table. */
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { writeEffectOnce } from '../shared/effects.ts';
 import type { ArchivedEvent, EventArchivePort } from './archive.ts';
-
-/** Name of the TTL attribute of archive items (epoch seconds). */
-export const ARCHIVE_TTL_ATTRIBUTE = 'expiresAt';
 
 /**
  * Key of an archived event: one partition per UTC day of `occurredAt`, sorted by time then eventId,
@@ -19,23 +16,18 @@ export function archivePartition(day: string): string {
   return `ARCHIVE#${day}`;
 }
 
-/** {@link EventArchivePort} over the archive table. */
+/**
+ * {@link EventArchivePort} over the archive table: the archive item is its own per-event marker (a
+ * conditional put), so an event is archived once whatever delivers it again.
+ */
 export function dynamoEventArchive(db: DynamoDBDocumentClient, tableName: string): EventArchivePort {
   return {
-    async put(entry: ArchivedEvent): Promise<boolean> {
-      try {
-        await db.send(
-          new PutCommand({
-            TableName: tableName,
-            Item: { ...archiveKey(entry.occurredAt, entry.eventId), ...entry },
-            ConditionExpression: 'attribute_not_exists(pk)',
-          }),
-        );
-        return true;
-      } catch (error) {
-        if (error instanceof ConditionalCheckFailedException) return false;
-        throw error;
-      }
-    },
+    put: (entry: ArchivedEvent) =>
+      writeEffectOnce(db, {
+        service: 'archive',
+        eventId: entry.eventId,
+        tableName,
+        marker: { ...archiveKey(entry.occurredAt, entry.eventId), ...entry },
+      }),
   };
 }

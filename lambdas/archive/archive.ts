@@ -4,6 +4,7 @@
  * on a standard topic (a FIFO topic has SNS's own archive and ReplayPolicy instead).
  */
 import { type OrderPlaced, orderPlacedAttributes } from '../shared/contract.ts';
+import type { EffectOutcome } from '../shared/effects.ts';
 
 /**
  * Days an archived event is kept (and the SNS ArchivePolicy of a FIFO topic): the window a replay
@@ -27,8 +28,8 @@ export interface ArchivedEvent {
 
 /** Storage of archived events. */
 export interface EventArchivePort {
-  /** Stores the event once; a second put of the same event changes nothing. Returns whether it was new. */
-  put(entry: ArchivedEvent): Promise<boolean>;
+  /** Stores the event once: a second put of the same event changes nothing (`already-applied`). */
+  put(entry: ArchivedEvent): Promise<EffectOutcome>;
 }
 
 /** The archive entry of an event, archived at `now`. */
@@ -43,11 +44,11 @@ export function toArchivedEvent(event: OrderPlaced, now: Date): ArchivedEvent {
   };
 }
 
-/** Archives one event. Idempotent by itself (keyed by occurredAt and eventId). */
+/** Archives one event, once (the archive item is its own per-event marker). */
 export async function archiveEvent(
   event: OrderPlaced,
   archive: EventArchivePort,
   now: Date = new Date(),
-): Promise<{ archived: boolean }> {
-  return { archived: await archive.put(toArchivedEvent(event, now)) };
+): Promise<{ outcome: EffectOutcome }> {
+  return { outcome: await archive.put(toArchivedEvent(event, now)) };
 }

@@ -23,32 +23,36 @@ import { type MessageAttributeValue, SendMessageCommand, SQSClient } from '@aws-
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { type ConsumerConfig, readConsumerConfig } from './config.ts';
 import { type OrderPlaced, parseOrderPlaced } from './contract.ts';
+import type { RecordOutcome } from './effects.ts';
 import { ConfigurationError, ContractViolationError, TransientError } from './errors.ts';
 
 /** What a business function gets besides the event. */
 export interface RecordScope {
   /** Logger with correlationId, eventId, orderId and messageId already appended. */
   readonly logger: Logger;
-  /**
-   * Set when the record is a replay with reprocessing (`order-events replay --reprocess`): the
-   * replay's id. The idempotency key is then `<eventId>#replay#<scope>`, so the event runs again
-   * once per replay; an effect that keeps its own "already applied" marker must key it the same way.
-   */
-  readonly replayScope?: string;
 }
 
 /** Options of {@link createSqsConsumer}. */
 export interface SqsConsumerOptions {
   /** Service name; must equal SERVICE_NAME (it prefixes idempotency keys, which IAM scopes). */
   readonly service: string;
-  /** The business function. Its result must be JSON-serialisable (it is stored as the idempotent response). */
-  readonly handle: (event: OrderPlaced, scope: RecordScope) => Promise<unknown>;
+  /**
+   * The business function. Its result must be JSON-serialisable (it is stored as the idempotent
+   * response); its `outcome` decides the record's metric: `applied` → processed, `already-applied`
+   * → duplicate, `skipped` → skipped.
+   */
+  readonly handle: (event: OrderPlaced, scope: RecordScope) => Promise<HandledRecord>;
   /** Overrides the configuration read from the environment. */
   readonly config?: ConsumerConfig;
   /** Overrides the SQS client used for the poison fast path. */
   readonly sqs?: SQSClient;
   /** Overrides the DynamoDB client of the idempotency store. */
   readonly dynamodb?: DynamoDBClient;
+}
+
+/** What a business function reports about a record. */
+export interface HandledRecord {
+  readonly outcome: RecordOutcome;
 }
 
 /** A Lambda handler for SQS events with partial batch responses. */
@@ -58,6 +62,7 @@ export type SqsHandler = (event: SQSEvent, context: Context) => Promise<SQSBatch
 export const METRIC = {
   processed: 'processed',
   duplicate: 'duplicate',
+  skipped: 'skipped',
   failed: 'failed',
   poisoned: 'poisoned',
 } as const;
@@ -70,14 +75,6 @@ export const POISON_ATTRIBUTE = {
   receiveCount: 'approximate-receive-count',
   service: 'service',
 } as const;
-
-/**
- * Message attribute that asks for reprocessing: its value (a replay id, see {@link RecordScope})
- * scopes the idempotency key. Absent = the normal key, eventId, and a replay is a duplicate.
- */
-export const REPLAY_SCOPE_ATTRIBUTE = 'replay-scope';
-
-const REPLAY_SCOPE = /^[A-Za-z0-9][A-Za-z0-9-]{0,63}$/;
 
 // SQS allows 10 attributes per message; ours take 5, the original ones may use the rest.
 const MAX_MESSAGE_ATTRIBUTES = 10;
@@ -92,18 +89,32 @@ const MAX_REASON_LENGTH = 1024;
 interface Invocation {
   ran: boolean;
   readonly logger: Logger;
-  /** The event itself (argument 0 carries only what the key and the payload check are built from). */
-  readonly event: OrderPlaced;
-  readonly replayScope: string | undefined;
+}
+
+/** The metric of a record, from what its business function reported (a replayed result is a duplicate). */
+function metricOf(invocation: Invocation, result: HandledRecord): string {
+  if (!invocation.ran || result.outcome === 'already-applied') return METRIC.duplicate;
+  return result.outcome === 'skipped' ? METRIC.skipped : METRIC.processed;
 }
 
 /**
- * What the idempotency layer keys (`eventId`) and validates (`data`). Without a replay scope this is
- * the event's own eventId, so keys are those of the event itself; with one it is scoped.
+ * The Powertools Logger, with children that keep the sandbox's cold start: `createChild` builds a
+ * fresh Logger whose own cold-start flag is still true, so every per-record child logged
+ * `"cold_start": true`. A child takes the flag its parent reported for this invocation.
  */
-interface IdempotencyInput {
-  readonly eventId: string;
-  readonly data: OrderPlaced['data'];
+class ConsumerLogger extends Logger {
+  #invocationColdStart = false;
+
+  override getColdStart(): boolean {
+    this.#invocationColdStart = super.getColdStart();
+    return this.#invocationColdStart;
+  }
+
+  protected override createLogger(options?: ConstructorParameters<typeof Logger>[0]): Logger {
+    const child = new ConsumerLogger(options);
+    child.coldStart = this.#invocationColdStart;
+    return child;
+  }
 }
 
 /**
@@ -124,7 +135,7 @@ export function createSqsConsumer(options: SqsConsumerOptions): SqsHandler {
       ['SERVICE_NAME'],
     );
   }
-  const logger = new Logger({ serviceName: config.serviceName });
+  const logger = new ConsumerLogger({ serviceName: config.serviceName });
   const metrics = new Metrics({ serviceName: config.serviceName });
   const sqs = options.sqs ?? new SQSClient({});
   // A FIFO queue has a FIFO DLQ (SQS refuses anything else), so the DLQ tells the queue type.
@@ -134,12 +145,9 @@ export function createSqsConsumer(options: SqsConsumerOptions): SqsHandler {
     awsSdkV3Client: options.dynamodb ?? new DynamoDBClient({}),
   });
 
-  const runBusiness = async (_input: IdempotencyInput, invocation: Invocation): Promise<unknown> => {
+  const runBusiness = async (event: OrderPlaced, invocation: Invocation): Promise<HandledRecord> => {
     invocation.ran = true;
-    return await options.handle(invocation.event, {
-      logger: invocation.logger,
-      ...(invocation.replayScope === undefined ? {} : { replayScope: invocation.replayScope }),
-    });
+    return await options.handle(event, { logger: invocation.logger });
   };
 
   const parkPoison = async (record: SQSRecord, error: Error, recordLogger: Logger): Promise<void> => {
@@ -198,7 +206,9 @@ export function createSqsConsumer(options: SqsConsumerOptions): SqsHandler {
     // A fresh config per invocation: registerLambdaContext lets a crashed attempt's in-progress lock
     // expire with the invocation's deadline instead of blocking redeliveries until the record expires.
     const idempotencyConfig = new IdempotencyConfig({
-      eventKeyJmesPath: 'eventId',
+      // The key is the fact (one order placed), not the id a publisher chose: the contract also
+      // rejects any eventId other than the canonical one derived from these two fields.
+      eventKeyJmesPath: '[eventType, data.orderId]',
       payloadValidationJmesPath: 'data',
       expiresAfterSeconds: config.idempotencyExpirySeconds,
       throwOnNoIdempotencyKey: true,
@@ -227,22 +237,10 @@ export function createSqsConsumer(options: SqsConsumerOptions): SqsHandler {
         eventId: parsed.eventId,
         orderId: parsed.data.orderId,
       });
-      const replayScope = record.messageAttributes?.[REPLAY_SCOPE_ATTRIBUTE]?.stringValue;
-      if (replayScope !== undefined && !REPLAY_SCOPE.test(replayScope)) {
-        await parkPoison(
-          record,
-          new ContractViolationError([
-            { path: `messageAttributes.${REPLAY_SCOPE_ATTRIBUTE}`, message: 'must be 1-64 of A-Z a-z 0-9 -' },
-          ]),
-          recordLogger,
-        );
-        return;
-      }
-      if (replayScope !== undefined) recordLogger.appendKeys({ replayScope });
-      const invocation: Invocation = { ran: false, logger: recordLogger, event: parsed, replayScope };
-      const key = replayScope === undefined ? parsed.eventId : `${parsed.eventId}#replay#${replayScope}`;
+      const invocation: Invocation = { ran: false, logger: recordLogger };
+      let result: HandledRecord;
       try {
-        await idempotent({ eventId: key, data: parsed.data }, invocation);
+        result = await idempotent(parsed, invocation);
       } catch (error) {
         if (error instanceof IdempotencyValidationError || error instanceof ContractViolationError) {
           await parkPoison(record, error, recordLogger);
@@ -256,8 +254,9 @@ export function createSqsConsumer(options: SqsConsumerOptions): SqsHandler {
         }
         throw error;
       }
-      metrics.addMetric(invocation.ran ? METRIC.processed : METRIC.duplicate, MetricUnit.Count, 1);
-      recordLogger.info(invocation.ran ? 'processed' : 'duplicate skipped');
+      const metric = metricOf(invocation, result);
+      metrics.addMetric(metric, MetricUnit.Count, 1);
+      recordLogger.info(metric, { outcome: invocation.ran ? result.outcome : 'replayed' });
     };
 
     try {

@@ -472,13 +472,17 @@ describe.skipIf(targetKind() !== 'embedded')(
     });
 
     describe('replay', () => {
-      it('replays a time range to one service: duplicates without --reprocess; with it exactly those events again, once per replay id, no other service touched', async () => {
+      it('replays a time range to one service: exactly the events it missed are applied there, once; no other service touched', async () => {
+        const service: ServiceName = 'analytics';
         const events = [orderEvent(51), orderEvent(52), orderEvent(53), orderEvent(54), orderEvent(55)];
+        // The consumer is down and its messages are lost (expired, purged): the other services and the
+        // archive have every event, analytics none.
+        await target.stopConsumer(service);
         await publishOrderPlaced(target.sns, target.output('TopicArn'), events);
         const archive = target.output('ArchiveEffectTableName');
         for (const e of events) {
           await eventually(
-            () => effectsOf(target, e, ['email', 'inventory', 'analytics']),
+            () => effectsOf(target, e, ['email', 'inventory']),
             (counts) => Object.values(counts).every((n) => n === 1),
             { timeoutMs: LOADED_DEADLINE_MS, what: `effects of ${e.data.orderId}` },
           );
@@ -496,67 +500,59 @@ describe.skipIf(targetKind() !== 'embedded')(
             { timeoutMs: LOADED_DEADLINE_MS, what: `${e.eventId} archived` },
           );
         }
-        const services = SERVICES.map((s) => s.name);
+        const queueUrl = target.serviceOutput(service, 'QueueUrl');
+        await eventually(
+          () => queueDepth(target, queueUrl),
+          (n) => n === events.length,
+          { timeoutMs: LOADED_DEADLINE_MS, what: 'analytics backlog' },
+        );
+        await target.sqs.send(new PurgeQueueCommand({ QueueUrl: queueUrl }));
+        await target.startConsumer(service);
         await drained(target, undefined, LOADED_DEADLINE_MS);
         await eventually(
           () => queueDepth(target, target.output('ArchiveQueueUrl')),
           (n) => n === 0,
           { timeoutMs: LOADED_DEADLINE_MS, what: 'archive queue drained' },
         );
+        const counts = () => Promise.all(events.map((e) => effectCount(target, service, e)));
+        expect(await counts()).toEqual([0, 0, 0, 0, 0]);
+        const names = SERVICES.map((s) => s.name);
         const processed = () =>
-          Object.fromEntries(services.map((s) => [s, target.local?.runner.metrics.get(s, 'processed') ?? 0]));
+          Object.fromEntries(names.map((s) => [s, target.local?.runner.metrics.get(s, 'processed') ?? 0]));
         const before = processed();
         const range = ['--from', events[1]?.occurredAt ?? '', '--to', events[3]?.occurredAt ?? ''];
-        const analyticsCounts = () => Promise.all(events.map((e) => effectCount(target, 'analytics', e)));
-        const duplicatesBefore = duplicates('analytics');
 
-        // Without --reprocess: the three events reach analytics again and are duplicates.
-        const plain = await cli('--json', 'replay', 'analytics', ...range);
-        expect(plain.code).toBe(EXIT.ok);
-        expect(plain.json()).toMatchObject({ method: 'archive', archived: 3, sent: 3, filteredOut: 0 });
-        expect(plain.json<{ replayId?: string }>().replayId).toBeUndefined();
-        await eventually(
-          async () => duplicates('analytics') - duplicatesBefore,
-          (n) => n === 3,
-          { timeoutMs: LOADED_DEADLINE_MS, what: 'replayed events counted as duplicates' },
-        );
-        await drained(target, ['analytics'], LOADED_DEADLINE_MS);
-        expect(await analyticsCounts()).toEqual([1, 1, 1, 1, 1]);
-
-        // With --reprocess: exactly events 2..4 are applied again, in analytics only.
-        const again = await cli('--json', 'replay', 'analytics', ...range, '--reprocess');
-        expect(again.code).toBe(EXIT.ok);
-        const { replayId } = again.json<{ replayId: string }>();
-        expect(replayId).toMatch(/^r-/);
-        await eventually(analyticsCounts, (c) => c.join() === '1,2,2,2,1', {
-          timeoutMs: LOADED_DEADLINE_MS,
-          what: 'range reprocessed',
+        const run = await cli('--json', 'replay', service, ...range);
+        expect(run.code).toBe(EXIT.ok);
+        expect(run.json()).toMatchObject({
+          method: 'archive',
+          archived: 3,
+          sent: 3,
+          filteredOut: 0,
+          failed: 0,
         });
-        await drained(target, ['analytics'], LOADED_DEADLINE_MS);
+        await eventually(counts, (c) => c.join() === '0,1,1,1,0', {
+          timeoutMs: LOADED_DEADLINE_MS,
+          what: 'the range applied in analytics',
+        });
+        await drained(target, [service], LOADED_DEADLINE_MS);
 
-        // The same replay id again (a resumed replay): nothing applied twice.
-        const resumed = await cli(
-          '--json',
-          'replay',
-          'analytics',
-          ...range,
-          '--reprocess',
-          '--replay-id',
-          replayId,
-        );
-        expect(resumed.json()).toMatchObject({ sent: 3, replayId });
+        // The same replay again: every event is a duplicate now, nothing applied twice.
+        const duplicatesBefore = duplicates(service);
+        const again = await cli('--json', 'replay', service, ...range);
+        expect(again.json()).toMatchObject({ sent: 3 });
         await eventually(
-          async () => duplicates('analytics') - duplicatesBefore,
-          (n) => n === 6,
-          { timeoutMs: LOADED_DEADLINE_MS, what: 'the resumed replay counted as duplicates' },
+          async () => duplicates(service) - duplicatesBefore,
+          (n) => n === 3,
+          { timeoutMs: LOADED_DEADLINE_MS, what: 'the second replay counted as duplicates' },
         );
-        await drained(target, ['analytics'], LOADED_DEADLINE_MS);
-        expect(await analyticsCounts()).toEqual([1, 2, 2, 2, 1]);
+        await drained(target, [service], LOADED_DEADLINE_MS);
+        expect(await counts()).toEqual([0, 1, 1, 1, 0]);
 
-        // No other service was touched: nothing processed, effects unchanged.
+        // No other service processed anything; exactly three new records in analytics.
         const after = processed();
-        for (const s of services.filter((name) => name !== 'analytics')) expect(after[s], s).toBe(before[s]);
-        expect((after.analytics ?? 0) - (before.analytics ?? 0)).toBe(3);
+        for (const s of names.filter((name) => name !== service)) expect(after[s], s).toBe(before[s]);
+        expect((after[service] ?? 0) - (before[service] ?? 0)).toBe(3);
         for (const e of events) {
           expect(await effectsOf(target, e, ['email', 'inventory'])).toEqual({ email: 1, inventory: 1 });
         }
@@ -594,7 +590,7 @@ describe.skipIf(targetKind() !== 'embedded')(
         expect(run.json()).toMatchObject({ archived: 3, filteredOut: 2, sent: 1 });
       });
 
-      it('refuses a range it cannot serve (exit 2) and --replay-id without --reprocess', async () => {
+      it('refuses a range it cannot serve (exit 2)', async () => {
         const backwards = await cli(
           'replay',
           'analytics',
@@ -614,8 +610,6 @@ describe.skipIf(targetKind() !== 'embedded')(
         );
         expect(tooLong.code).toBe(EXIT.usage);
         expect(tooLong.err).toContain('archive keeps');
-        const id = await cli('replay', 'analytics', '--from', '2026-01-01T00:00:00Z', '--replay-id', 'r-1');
-        expect(id.code).toBe(EXIT.usage);
       });
     });
 
