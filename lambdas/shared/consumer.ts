@@ -1,7 +1,9 @@
 /**
  * The SQS consumer plumbing every service shares, so each handler.ts is a few lines:
  * parse + validate → Powertools idempotency (DynamoDB, key = eventId) → business function, with
- * partial batch responses, a poison fast path to the DLQ, structured logs and EMF metrics.
+ * partial batch responses, a poison fast path to the DLQ, structured logs and EMF metrics. On a
+ * FIFO queue the records of a batch run in order and a failure holds back the rest of its message
+ * group only (Powertools SqsFifoPartialProcessorAsync with skipGroupOnError).
  */
 import {
   BatchProcessor,
