@@ -93,7 +93,7 @@ describe('topics', () => {
       expect.objectContaining({
         Effect: 'Allow',
         Principal: { Service: 'cloudwatch.amazonaws.com' },
-        Action: expect.arrayContaining(['kms:GenerateDataKey', 'kms:Decrypt']),
+        Action: expect.arrayContaining(['kms:GenerateDataKey*', 'kms:Decrypt']),
       }),
     );
   });
