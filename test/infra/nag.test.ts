@@ -57,12 +57,17 @@ describe('cdk-nag AwsSolutions', () => {
       expect(ack.reason.length).toBeGreaterThan(40);
     }
     expect(acks.map((a) => a.id).sort()).toEqual([
-      'AwsSolutions-APIG4',
       'AwsSolutions-SQS3',
       'AwsSolutions-SQS3',
       'AwsSolutions-SQS3',
       'AwsSolutions-SQS3',
     ]);
+  });
+
+  it('acknowledges the unauthenticated route only when a stage opts out with apiAuth=none', () => {
+    const open = synthForTest({ stage: 'dev', apiAuth: 'none' });
+    expect(findings(open)).toEqual([]);
+    expect(acknowledgements(open).filter((a) => a.id === 'AwsSolutions-APIG4')).toHaveLength(1);
   });
 
   it('has no stale acknowledgement: each one silences a real finding under its construct', () => {
