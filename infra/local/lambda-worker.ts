@@ -29,6 +29,11 @@ export interface InvokeMessage {
   readonly event: unknown;
 }
 
+/** Worker → parent, once: the handler module has been imported (or failed to); init is over. */
+export interface InitializedMessage {
+  readonly type: 'initialized';
+}
+
 /** Worker → parent: the outcome of one invocation. */
 export type ResultMessage =
   | { readonly type: 'result'; readonly id: number; readonly ok: true; readonly payload: string | undefined }
@@ -70,6 +75,12 @@ function describe(error: unknown): { errorType: string; errorMessage: string; st
   }
   return { errorType: 'Error', errorMessage: String(error) };
 }
+
+// The init phase runs as soon as the sandbox starts, as in Lambda; an import error is reported by the
+// first invocation (the bundle's own error, as it is).
+void loadHandler()
+  .catch(() => undefined)
+  .then(() => parentPort?.postMessage({ type: 'initialized' } satisfies InitializedMessage));
 
 parentPort?.on('message', (message: InvokeMessage) => {
   if (message.type !== 'invoke') return;
