@@ -241,10 +241,10 @@ export class ConsumerService extends Construct {
     );
     role.addToPrincipalPolicy(
       new PolicyStatement({
-        // Effects are single-item writes (PutItem, UpdateItem) or a TransactWriteItems of Put,
-        // Update and ConditionCheck items, which DynamoDB authorizes item by item with these actions.
-        // No reads: the handlers never read an effect back (test/infra/iam-recorded-calls.test.ts).
-        actions: ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:ConditionCheckItem'],
+        // Exactly what the effect adapters send: conditional PutItem / UpdateItem (a TransactWriteItems
+        // is authorized per contained item the same way); no reads, no batch writes, no ConditionCheck
+        // items (test/integration/iam-recorded-calls.test.ts reports any grant no call uses).
+        actions: ['dynamodb:PutItem', 'dynamodb:UpdateItem'],
         resources: [this.effectTable.tableArn],
       }),
     );

@@ -50,8 +50,6 @@ const EXPLAINED_UNUSED: Readonly<Record<string, string>> = {
     'Powertools deletes the in-progress record when the handler fails; the scenario fails only inventory (same code in every consumer)',
   'dynamodb:GetItem on Idempotency*':
     "Powertools' getRecord fallback when a conditional put returns no old item (the recorded path gets it with ALL_OLD)",
-  'dynamodb:ConditionCheckItem on *EffectTable*':
-    'ConditionCheck items of effect transactions (TransactWriteItems) on services whose effects use one',
   'dynamodb:PutItem on *EffectTable*':
     'one effect statement for every service: this service writes its effects with UpdateItem',
   'dynamodb:UpdateItem on *EffectTable*':
@@ -156,7 +154,9 @@ async function drive(r: Recorded): Promise<void> {
     await snsClient.send(
       new PublishCommand({
         TopicArn: topicArn,
-        Message: `not json {${randomUUID()}`,
+        // JSON every subscription's filter admits (attributes, or the body: data.total >= 100) but
+        // the contract rejects.
+        Message: JSON.stringify({ eventType: 'order.placed', data: { total: 500 }, note: randomUUID() }),
         MessageAttributes: {
           eventType: { DataType: 'String', StringValue: 'order.placed' },
           total: { DataType: 'Number', StringValue: '500' },
