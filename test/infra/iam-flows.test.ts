@@ -4,8 +4,11 @@
  * the project ships. The emulators do not evaluate IAM, resource or key policies: this is where a
  * policy that would break the deployment, or open it, fails.
  */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigValidationError } from '../../infra/config.ts';
+import { PROJECT_ROOT } from '../../infra/stacks/order-events-stack.ts';
 import { synthForTest } from './helpers.ts';
 import { type AccessRequest, ANONYMOUS, type Decision, evaluate } from './iam/policy-evaluator.ts';
 import {
@@ -555,5 +558,37 @@ describe('dev opting out (apiAuth=none)', () => {
   it('lets unsigned POST /orders through, which is why validateConfig refuses it in prod and with SES', async () => {
     const open = new ResolvedTemplate(templateOf({ stage: 'dev', apiAuth: 'none' }));
     expect(await apiAuthorizes(open, apiOf(open), { principal: ANONYMOUS })).toBe('Allowed');
+  });
+});
+
+describe('the AGPL evaluator stays a test-only dependency', () => {
+  it('is imported by test/infra/iam/policy-evaluator.ts only, is a devDependency, and is in no bundle', () => {
+    const importers: string[] = [];
+    const walk = (dir: string): void => {
+      for (const entry of readdirSync(join(PROJECT_ROOT, dir), { withFileTypes: true })) {
+        const path = join(dir, entry.name);
+        if (entry.isDirectory()) walk(path);
+        else if (/\.(ts|mts|js|mjs)$/.test(entry.name)) {
+          if (/^import[^;]*from '@cloud-copilot\//m.test(readFileSync(join(PROJECT_ROOT, path), 'utf8')))
+            importers.push(path);
+        }
+      }
+    };
+    for (const dir of ['infra', 'lambdas', 'test', 'bench']) walk(dir);
+    expect(importers).toEqual([join('test', 'infra', 'iam', 'policy-evaluator.ts')]);
+    const pkg = JSON.parse(readFileSync(join(PROJECT_ROOT, 'package.json'), 'utf8')) as {
+      dependencies: Record<string, string>;
+      devDependencies: Record<string, string>;
+    };
+    expect(Object.keys(pkg.dependencies).filter((d) => d.startsWith('@cloud-copilot/'))).toEqual([]);
+    expect(pkg.devDependencies['@cloud-copilot/iam-simulate']).toMatch(/^\d+\.\d+\.\d+$/);
+    // Bundles, when synthesized (the integration setup synthesizes cdk.out).
+    const out = join(PROJECT_ROOT, 'cdk.out');
+    const bundles = existsSync(out)
+      ? readdirSync(out)
+          .filter((d) => d.startsWith('asset.') && existsSync(join(out, d, 'index.mjs')))
+          .map((d) => join(out, d, 'index.mjs'))
+      : [];
+    for (const bundle of bundles) expect(readFileSync(bundle, 'utf8'), bundle).not.toContain('cloud-copilot');
   });
 });
