@@ -50,10 +50,8 @@ const EXPLAINED_UNUSED: Readonly<Record<string, string>> = {
     'Powertools deletes the in-progress record when the handler fails; the scenario fails only inventory (same code in every consumer)',
   'dynamodb:GetItem on Idempotency*':
     "Powertools' getRecord fallback when a conditional put returns no old item (the recorded path gets it with ALL_OLD)",
-  'dynamodb:PutItem on *EffectTable*':
-    'one effect statement for every service: this service writes its effects with UpdateItem',
   'dynamodb:UpdateItem on *EffectTable*':
-    'one effect statement for every service: this service writes its effects with PutItem',
+    'one effect statement for every service: high-value writes its case and marker with PutItem only',
 };
 
 /** Where a template ARN maps back from a local one. */
