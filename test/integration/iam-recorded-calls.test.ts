@@ -3,8 +3,8 @@
  * while a scenario drives every function path (order API publish, consumers' idempotency and effect
  * writes, duplicates, a poison record sent to each DLQ fast path, a failed effect write whose
  * idempotency record is deleted and retried, the event source mappings' receive/delete), then each
- * authorization evaluated against the calling function's role in the synthesized template (dev and
- * prod), and every granted action that no recorded call uses reported with its explanation.
+ * authorization evaluated against the calling function's role in the synthesized template (dev,
+ * prod, and FIFO once it synthesizes), and every granted action that no recorded call uses reported with its explanation.
  *
  * Embedded runtime only: the observer sits between the functions and the emulators.
  */
@@ -12,6 +12,7 @@ import { randomUUID } from 'node:crypto';
 import { PublishCommand } from '@aws-sdk/client-sns';
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ConfigValidationError } from '../../infra/config.ts';
 import { readStackArtifact } from '../../infra/local/assembly.ts';
 import type { ObservedCall } from '../../infra/local/endpoint-proxy.ts';
 import { type LocalRuntime, startLocalRuntime } from '../../infra/local/local-runtime.ts';
@@ -246,7 +247,7 @@ const matches = (pattern: string, arn: string): boolean =>
   ).test(arn);
 
 describe.skipIf(!embedded)('recorded AWS calls of every function', () => {
-  it('are all allowed by the calling function role, in dev and in prod; unused grants are explained', async () => {
+  it('are all allowed by the calling function role in every template variant; unused grants are explained', async () => {
     const r = recorded as Recorded;
     await drive(r);
     const byFunctions = r.calls.filter((c) => c.caller !== 'test' && c.caller !== 'anonymous');
@@ -257,6 +258,26 @@ describe.skipIf(!embedded)('recorded AWS calls of every function', () => {
       sesFromAddress: 'orders@example.com',
     }).template.toJSON() as RawTemplate;
     const prod = new ResolvedTemplate(prodRaw, 'OrderEvents-prod');
+    // FIFO as soon as the shipped configuration synthesizes with fifo=true (queue ARNs differ: .fifo).
+    let fifo: ResolvedTemplate | undefined;
+    try {
+      fifo = new ResolvedTemplate(
+        synthForTest({ stage: 'fifo', fifo: 'true' }).template.toJSON() as RawTemplate,
+        'OrderEvents-fifo',
+      );
+    } catch (error) {
+      if (!(error instanceof ConfigValidationError)) throw error;
+    }
+    const variants: [string, ResolvedTemplate][] = [
+      ['dev', dev],
+      ['prod', prod],
+      ...(fifo === undefined ? [] : [['fifo', fifo] as [string, ResolvedTemplate]]),
+    ];
+    /** The same request on the same logical resources of another variant of the template. */
+    const retarget = (request: AccessRequest, t: ResolvedTemplate): AccessRequest => {
+      const arnIn = (arn: string) => t.get(dev.byArn(arn).logicalId).arn as string;
+      return { ...request, principal: arnIn(request.principal), resource: arnIn(request.resource) };
+    };
 
     const used = new Map<string, { action: string; resource: string }[]>(); // role → used
     const denied: string[] = [];
@@ -270,12 +291,9 @@ describe.skipIf(!embedded)('recorded AWS calls of every function', () => {
         const list = used.get(request.principal) ?? [];
         list.push({ action: request.action, resource: request.resource });
         used.set(request.principal, list);
-        for (const [name, t] of [
-          ['dev', dev],
-          ['prod', prod],
-        ] as const) {
-          // Same construct paths in every stage: logical ids (and so the mapped ARNs) are equal.
-          const decision = await evaluate(t, request);
+        for (const [name, t] of variants) {
+          // Same construct paths in every variant: the same logical ids, so the same resources.
+          const decision = await evaluate(t, retarget(request, t));
           if (decision !== 'Allowed') {
             denied.push(
               `${name}: call ${call.seq} ${call.caller} ${request.action} ${request.resource} ${JSON.stringify(request.context)} → ${decision}`,
@@ -337,7 +355,7 @@ describe.skipIf(!embedded)('recorded AWS calls of every function', () => {
       }
     }
     console.info(
-      `[iam] recorded ${byFunctions.length} calls by ${callers.size} callers (${actions.join(', ')}): ${evaluated} authorizations (${implied} implied KMS) evaluated against dev and prod, ${denied.length} denied; unused grants: ${unused.length}\n${unused.map((u) => `  ${u.detail}  [${u.key}]`).join('\n')}`,
+      `[iam] recorded ${byFunctions.length} calls by ${callers.size} callers (${actions.join(', ')}): ${evaluated} authorizations (${implied} implied KMS) evaluated against ${variants.map(([n]) => n).join(', ')}, ${denied.length} denied; unused grants: ${unused.length}\n${unused.map((u) => `  ${u.detail}  [${u.key}]`).join('\n')}`,
     );
     expect(unused.filter((u) => u.key.startsWith('UNEXPLAINED')).map((u) => u.detail)).toEqual([]);
     const stale = Object.keys(EXPLAINED_UNUSED).filter((k) => !unused.some((u) => u.key === k));
