@@ -3,6 +3,7 @@ import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
+import { ConfigValidationError } from '../config.ts';
 
 /** Properties of {@link EncryptedTopic}. */
 export interface EncryptedTopicProps {
@@ -16,6 +17,12 @@ export interface EncryptedTopicProps {
    * @default false
    */
   readonly fifo?: boolean;
+  /**
+   * Days a FIFO topic keeps every published message in its archive (SNS `ArchivePolicy`, 1–365),
+   * so a subscription can replay a time range with a `ReplayPolicy`. FIFO topics only.
+   * @default - no archive
+   */
+  readonly archiveRetentionDays?: number;
   /**
    * Let this account's CloudWatch alarms publish to the topic: a topic-policy Allow and a key-policy
    * Allow for `cloudwatch.amazonaws.com`, both scoped by `aws:SourceArn` (alarm ARNs of this account
@@ -44,6 +51,17 @@ export class EncryptedTopic extends Construct {
 
   constructor(scope: Construct, id: string, props: EncryptedTopicProps = {}) {
     super(scope, id);
+    const archiveDays = props.archiveRetentionDays;
+    if (archiveDays !== undefined) {
+      const problems = [
+        ...(props.fifo === true ? [] : ['an archive (ArchivePolicy) exists only on FIFO topics']),
+        ...(Number.isInteger(archiveDays) && archiveDays >= 1 && archiveDays <= 365
+          ? []
+          : [`archiveRetentionDays ${archiveDays} must be an integer in 1..365`]),
+      ];
+      if (problems.length > 0)
+        throw new ConfigValidationError(problems.map((p) => `${this.node.path}: ${p}`));
+    }
     const stack = Stack.of(this);
     const account = stack.account;
     this.key = new Key(this, 'Key', {
@@ -92,6 +110,7 @@ export class EncryptedTopic extends Construct {
       enforceSSL: true,
       fifo: props.fifo ?? false,
       displayName: props.displayName,
+      ...(archiveDays === undefined ? {} : { messageRetentionPeriodInDays: archiveDays }),
     });
     if (allowAlarms) {
       // A topic policy replaces SNS's default (owner-only) policy, and enforceSSL creates one with
