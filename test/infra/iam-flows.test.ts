@@ -48,7 +48,7 @@ async function expectDenied(
 const templateOf = (context: Record<string, unknown>): RawTemplate =>
   synthForTest(context).template.toJSON() as RawTemplate;
 
-/** FIFO once the shipped configuration synthesizes with fifo=true (branch `operate`); until then absent. */
+/** FIFO: the shipped configuration synthesizes with fifo=true; absent only if validateConfig refuses it. */
 function fifoTemplate(): RawTemplate | undefined {
   try {
     return templateOf({ stage: 'fifo', fifo: 'true' });

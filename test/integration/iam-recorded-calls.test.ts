@@ -4,7 +4,7 @@
  * writes, duplicates, a poison record sent to each DLQ fast path, a failed effect write whose
  * idempotency record is deleted and retried, the event source mappings' receive/delete), then each
  * authorization evaluated against the calling function's role in the synthesized template (dev,
- * prod, and FIFO once it synthesizes), and every granted action that no recorded call uses
+ * prod and FIFO when it synthesizes), and every granted action that no recorded call uses
  * reported with its explanation.
  *
  * Embedded runtime only: the observer sits between the functions and the emulators.
