@@ -137,8 +137,8 @@ export function simulateBurst(
   let peakDepth = 0;
   let peakConcurrency = 0;
   let drainedAt: number | undefined;
-  // Work in progress: batches started but not complete, as [completion time, records].
-  const inFlight: Array<{ done: number; records: number }> = [];
+  // Batches of the pollers: collecting (until full or the window ends), then running until `done`.
+  const inFlight: Array<{ records: number; windowEnds: number; done: number | undefined }> = [];
   let queued = 0; // visible messages (not yet in a batch)
   let totalArrived = 0;
   let totalCompleted = 0;
@@ -151,20 +151,32 @@ export function simulateBurst(
     // Batches that completed by t free their poller.
     for (let k = inFlight.length - 1; k >= 0; k--) {
       const batch = inFlight[k];
-      if (batch !== undefined && batch.done <= t + 1e-9) {
+      if (batch?.done !== undefined && batch.done <= t + 1e-9) {
         totalCompleted += batch.records;
         inFlight.splice(k, 1);
       }
     }
     const concurrency = timesOut ? 0 : concurrencyAt(t, cap, rules);
-    // Free pollers take batches: full ones while the queue holds them, else what is there, once
-    // the batching window has passed (in a backlog batches are full at once and the window is moot).
+    // Free pollers open a batch as soon as there is a message (Lambda's long poll returns then).
     while (!timesOut && inFlight.length < concurrency && queued > 1e-9) {
-      const full = queued >= consumer.batchSize;
-      const records = full ? consumer.batchSize : queued;
-      const wait = full ? 0 : consumer.batchingWindowSeconds;
-      inFlight.push({ done: t + wait + consumer.batchDurationMs(Math.ceil(records)) / 1000, records });
-      queued -= records;
+      inFlight.push({ records: 0, windowEnds: t + consumer.batchingWindowSeconds, done: undefined });
+      // One poller per step takes what is there; the others wait for more (below).
+      const batch = inFlight.at(-1);
+      if (batch === undefined) break;
+      const take = Math.min(queued, consumer.batchSize);
+      batch.records += take;
+      queued -= take;
+    }
+    // Collecting batches take arrivals up to the batch size; a batch is invoked when full or when
+    // its window has passed (in a backlog batches fill at once and the window is moot).
+    for (const batch of inFlight) {
+      if (batch.done !== undefined) continue;
+      const take = Math.min(queued, consumer.batchSize - batch.records);
+      batch.records += take;
+      queued -= take;
+      if (batch.records >= consumer.batchSize - 1e-9 || t >= batch.windowEnds - 1e-9) {
+        batch.done = t + consumer.batchDurationMs(Math.ceil(batch.records - 1e-9)) / 1000;
+      }
     }
     peakConcurrency = Math.max(peakConcurrency, inFlight.length);
     depth = queued + inFlight.reduce((sum, b) => sum + b.records, 0);
