@@ -22,6 +22,7 @@ import type { OutputLine } from '../infra/local/function-host.ts';
 import { startLocalRuntime, synthIfStale } from '../infra/local/local-runtime.ts';
 import { buildOrderPlaced, type OrderPlaced } from '../lambdas/shared/contract.ts';
 import { publishOrderPlaced } from '../lambdas/shared/publisher.ts';
+import { ASSUMED_AWS_BATCH_MS, FILTERED_SHARE } from './assumptions.ts';
 import {
   AWS_SQS_SCALING,
   type BurstPrediction,
@@ -35,15 +36,6 @@ import { renderSvg, type Series } from './svg-chart.ts';
 
 const STACK_NAME = 'OrderEvents-dev';
 
-/**
- * Assumed duration of one invocation on AWS (arm64, 256 MB), per batch: a fixed part (handler
- * entry, Powertools, the partial batch response) plus a part per record. Records of a batch run
- * concurrently (Powertools BatchProcessor), but at 256 MB a function has ≈ 0.15 vCPU, so their CPU
- * work adds up: 15 ms + 12 ms per record is the assumption (a few DynamoDB round trips of single-digit
- * ms plus ≈ 10 ms of CPU per record at that share). Override per service with `--batch-ms`.
- */
-export const ASSUMED_AWS_BATCH_MS = { fixedMs: 15, perRecordMs: 12 } as const;
-
 const COLORS = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#ff7f0e', '#8c564b'];
 
 const number = (v: string) => Number(v);
@@ -54,7 +46,7 @@ const options = new Command()
     '--filtered-share <f>',
     'fraction of orders that pass a subscription filter policy (high-value: total >= 100)',
     number,
-    0.2,
+    FILTERED_SHARE,
   )
   .option(
     '--batch-ms <list>',
@@ -256,7 +248,7 @@ async function main(): Promise<void> {
     `## Flash sale on AWS, predicted: ${options.rate.toLocaleString('en')} orders/s for ${options.seconds} s\n`,
   );
   console.log(
-    `Settings from ${artifact.templatePath.replace(`${process.cwd()}/`, '')}. Scaling: ${AWS_SQS_SCALING.initialConcurrency} concurrent batches at first, +${AWS_SQS_SCALING.rampPerMinute}/min, at most ${AWS_SQS_SCALING.maxPerMapping} per mapping, capped by MaximumConcurrency (Lambda developer guide, "Configuring scaling behavior for SQS event source mappings"). Batch duration: ${ASSUMED_AWS_BATCH_MS.fixedMs} ms + ${ASSUMED_AWS_BATCH_MS.perRecordMs} ms per record (assumption, see bench/burst.ts) unless given. Filtered queues receive ${options.filteredShare} of the orders (assumption). Ages assume first-in first-out; a standard queue's oldest message can be older.\n`,
+    `Settings from ${artifact.templatePath.replace(`${process.cwd()}/`, '')}. Scaling: ${AWS_SQS_SCALING.initialConcurrency} concurrent batches at first, +${AWS_SQS_SCALING.rampPerMinute}/min, at most ${AWS_SQS_SCALING.maxPerMapping} per mapping, capped by MaximumConcurrency (Lambda developer guide, "Configuring scaling behavior for SQS event source mappings"). Batch duration: ${ASSUMED_AWS_BATCH_MS.fixedMs} ms + ${ASSUMED_AWS_BATCH_MS.perRecordMs} ms per record (assumption, bench/assumptions.ts) unless given. Filtered queues receive ${options.filteredShare} of the orders (assumption). Ages assume first-in first-out; a standard queue's oldest message can be older.\n`,
   );
   predictionTable(predictions, models);
   const horizon = Math.max(...predictions.map((p) => p.drainedAtSeconds ?? p.samples.at(-1)?.t ?? 0));

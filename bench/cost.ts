@@ -59,7 +59,10 @@ export interface Usage {
   /** Billable SQS requests (64 KB chunks; empty receives count one each). */
   readonly sqsRequests: number;
   readonly lambdaInvocations: number;
+  /** GB-s with the AWS duration assumption (in the total). */
   readonly lambdaGbSeconds: number;
+  /** GB-s from the durations measured on the embedded runtime (shown, not in the total). */
+  readonly lambdaGbSecondsLocal?: number;
   readonly dynamodbWriteUnits: number;
   readonly dynamodbReadUnits: number;
   /** Bytes the functions wrote to their logs (CloudWatch Logs ingestion). */

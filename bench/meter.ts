@@ -35,6 +35,8 @@ export interface MeterContext {
    * assumption: the embedded runtime prints none of them.
    */
   readonly platformLogBytesPerInvocation: number;
+  /** Duration an invocation of `service` with `records` records would take on AWS (an assumption). */
+  readonly awsDurationMs: (service: string, records: number) => number;
 }
 
 /** Requests of one service, by API action. */
@@ -62,7 +64,10 @@ export interface ServiceCounts {
   snsBillable: number;
   sqsBillable: number;
   invocations: number;
+  /** Measured here (embedded runtime). */
   durationMs: number;
+  gbSecondsLocal: number;
+  /** With the AWS duration assumption. */
   gbSeconds: number;
   /** Records delivered to the function (sum of batch sizes). */
   records: number;
@@ -78,6 +83,7 @@ const emptyCounts = (): ServiceCounts => ({
   sqsBillable: 0,
   invocations: 0,
   durationMs: 0,
+  gbSecondsLocal: 0,
   gbSeconds: 0,
   records: 0,
   logBytes: 0,
@@ -177,12 +183,16 @@ export class UsageMeter {
     }
   };
 
-  /** Feeds one invocation of a function (its service, memory, measured duration and batch size). */
+  /**
+   * Feeds one invocation of a function (its service, memory, measured duration and batch size).
+   * GB-s are kept twice: from the measured duration and from the AWS duration assumption.
+   */
   invocation(service: string, memoryMb: number, durationMs: number, records: number): void {
     const c = this.counts(service);
     c.invocations++;
     c.durationMs += durationMs;
-    c.gbSeconds += lambdaGbSeconds(memoryMb, durationMs);
+    c.gbSecondsLocal += lambdaGbSeconds(memoryMb, durationMs);
+    c.gbSeconds += lambdaGbSeconds(memoryMb, this.context.awsDurationMs(service, records));
     c.records += records;
     c.logBytes += this.context.platformLogBytesPerInvocation;
   }
@@ -225,6 +235,7 @@ export class UsageMeter {
       sqsRequests: 0,
       lambdaInvocations: 0,
       lambdaGbSeconds: 0,
+      lambdaGbSecondsLocal: 0,
       dynamodbWriteUnits: 0,
       dynamodbReadUnits: 0,
       logBytes: 0,
@@ -237,6 +248,7 @@ export class UsageMeter {
         sqsRequests: total.sqsRequests + c.sqsBillable,
         lambdaInvocations: total.lambdaInvocations + c.invocations,
         lambdaGbSeconds: total.lambdaGbSeconds + c.gbSeconds,
+        lambdaGbSecondsLocal: total.lambdaGbSecondsLocal + c.gbSecondsLocal,
         dynamodbWriteUnits: total.dynamodbWriteUnits + units.write,
         dynamodbReadUnits: total.dynamodbReadUnits + units.read,
         logBytes: total.logBytes + c.logBytes,

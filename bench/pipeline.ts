@@ -38,6 +38,15 @@ import { type LocalRuntime, startLocalRuntime, synthIfStale } from '../infra/loc
 import { EVENT_SOURCE_MAPPING_CALLER } from '../infra/local/runner.ts';
 import { buildOrderPlaced, type OrderPlaced } from '../lambdas/shared/contract.ts';
 import { publishOrderPlaced, toPublishInput } from '../lambdas/shared/publisher.ts';
+import {
+  ASSUMED_AWS_API_MS,
+  ASSUMED_AWS_BATCH_MS,
+  ASSUMED_SNS_DATA_KEY_REUSE_SECONDS,
+  assumedAwsDurationMs,
+  IDLE_POLLERS_PER_MAPPING,
+  LONG_POLL_SECONDS,
+  PLATFORM_LOG_BYTES_PER_INVOCATION,
+} from './assumptions.ts';
 import { AWS_PRICES, PRICES_CHECKED_ON, PRICES_REGION } from './aws-prices.ts';
 import {
   costPerMillionOrders,
@@ -56,17 +65,10 @@ import { consumerSettings, fixedResources, type TemplateLike } from './stack-set
 const SERVICES = SERVICE_CONFIGS.map((s) => s.name);
 /** Caller of the harness's own clients (LOCAL_CREDENTIALS in infra/local/emulators.ts). */
 const HARNESS_CALLER = 'test';
-/**
- * Bytes Lambda adds to a function's log per invocation in text format (START, END and REPORT
- * lines, ≈ 70 + 60 + 130 bytes): an assumption, the embedded runtime prints none of them.
- */
-const PLATFORM_LOG_BYTES_PER_INVOCATION = 260;
-/** Long polls a mapping keeps open on an idle queue (Lambda's minimum pollers): an assumption. */
-const IDLE_POLLERS_PER_MAPPING = 5;
-const LONG_POLL_SECONDS = 20;
 
 const integer = (v: string) => Number.parseInt(v, 10);
 const options = new Command()
+  .option('--warmup <s>', 'seconds at the steady rate before measuring, not counted (0: none)', integer, 3)
   .option('--orders <n>', 'paced orders of the steady (latency) phase', integer, 1000)
   .option('--rate <n>', 'publish rate of the steady phase (orders/s)', integer, 50)
   .option('--api-orders <n>', 'orders placed through POST /orders (0 skips)', integer, 200)
@@ -74,7 +76,15 @@ const options = new Command()
   .option('--burst <n>', 'orders of the burst (throughput) phase', integer, 1000)
   .option('--raw <n>', 'messages / items of each raw emulator measurement (0 skips)', integer, 5000)
   .parse()
-  .opts<{ orders: number; rate: number; apiOrders: number; apiRate: number; burst: number; raw: number }>();
+  .opts<{
+    warmup: number;
+    orders: number;
+    rate: number;
+    apiOrders: number;
+    apiRate: number;
+    burst: number;
+    raw: number;
+  }>();
 
 /** processed-at (epoch ms, from the function's own log timestamp) per service and eventId. */
 const processedAt = new Map<string, number>();
@@ -210,13 +220,18 @@ async function metered(
   };
 }
 
-async function steadyRun(runtime: LocalRuntime, sns: SNSClient, published: Map<string, number>) {
+async function steadyRun(
+  runtime: LocalRuntime,
+  sns: SNSClient,
+  published: Map<string, number>,
+  orders = options.orders,
+) {
   const topicArn = runtime.outputs.TopicArn ?? '';
   const tick = 100;
   const perTick = Math.max(1, Math.round((options.rate * tick) / 1000));
   const started = Date.now();
-  for (let sent = 0; sent < options.orders; sent += perTick) {
-    const chunk = Array.from({ length: Math.min(perTick, options.orders - sent) }, order);
+  for (let sent = 0; sent < orders; sent += perTick) {
+    const chunk = Array.from({ length: Math.min(perTick, orders - sent) }, order);
     const at = Date.now();
     await publishOrderPlaced(sns, topicArn, chunk);
     for (const e of chunk) published.set(e.eventId, at);
@@ -465,6 +480,10 @@ function printCost(title: string, usage: Usage): number {
     );
   }
   console.log(`| **total** | | | | **${usd(totalUsd)}** |`);
+  const local = usage.lambdaGbSecondsLocal ?? 0;
+  console.log(
+    `\nLambda duration as measured on the embedded runtime instead: ${quantity(local / usage.orders)} GB-s per order = ${usd((local / usage.orders) * 1e6 * AWS_PRICES.lambdaArmGbSecond.usd)} per million orders (not in the total: another CPU, no network, shared cores).`,
+  );
   return totalUsd;
 }
 
@@ -472,7 +491,8 @@ async function main(): Promise<void> {
   synthIfStale('cdk.out', (line) => console.log(line));
   const runtime = await startLocalRuntime({
     outputsFile: false,
-    waitTimeSeconds: 2,
+    // Lambda's long poll: receives per order as on AWS (close() aborts the polls in flight).
+    waitTimeSeconds: LONG_POLL_SECONDS,
     echo: onOutput,
     endpointProxy: { observers: [onCall] },
   });
@@ -497,6 +517,7 @@ async function main(): Promise<void> {
       harnessCaller: HARNESS_CALLER,
       messageBytes: messageBytes(runtime.outputs.TopicArn ?? ''),
       platformLogBytesPerInvocation: PLATFORM_LOG_BYTES_PER_INVOCATION,
+      awsDurationMs: assumedAwsDurationMs,
     };
     instrumentInvocations(runtime);
 
@@ -510,6 +531,11 @@ async function main(): Promise<void> {
       await publishOrderPlaced(sns, runtime.outputs.TopicArn ?? '', [e]);
       return { orders: 1, complete: await waitProcessed([e.eventId], 60_000) };
     });
+    if (options.warmup > 0) {
+      // Sandboxes start as concurrency grows; a short run at the same rate starts them first.
+      console.log(`warm-up: ${options.warmup} s at ${options.rate}/s (not counted) …`);
+      await steadyRun(runtime, sns, new Map(), options.warmup * options.rate);
+    }
     console.log(`steady: ${options.orders} orders at ${options.rate}/s …`);
     const steadyPublished = new Map<string, number>();
     const steady = await metered(`steady ${options.rate}/s`, context, () =>
@@ -602,7 +628,7 @@ async function main(): Promise<void> {
       `\n## What it costs on AWS (${PRICES_REGION}, prices of ${PRICES_CHECKED_ON}, bench/aws-prices.ts)\n`,
     );
     console.log(
-      `Message size ${context.messageBytes} B (one 64 KB chunk even for a batch of 10). Lambda GB-s = template MemorySize × the **local** measured duration: on AWS (arm64, 256 MB ≈ 0.15 vCPU, DynamoDB over the network) durations differ, so read the duration line as an order of magnitude. Free tiers left out.`,
+      `Message size ${context.messageBytes} B (one 64 KB chunk even for a batch of 10). Lambda GB-s = template MemorySize × an assumed AWS duration per invocation (bench/assumptions.ts: ${ASSUMED_AWS_BATCH_MS.fixedMs} ms + ${ASSUMED_AWS_BATCH_MS.perRecordMs} ms per record; order API ${ASSUMED_AWS_API_MS} ms), the locally measured one is printed below each table. SQS receives are the local runner's (Lambda's own pollers are not documented call for call). Free tiers left out.`,
     );
     for (const p of phases)
       printCost(`per million orders, from the ${p.name} phase`, p.meter.usage(p.orders, itemBytes));
@@ -616,7 +642,8 @@ async function main(): Promise<void> {
       .filter((q) => sourceQueues.has(q.logicalId))
       .reduce((sum, q) => sum + sqsKmsRequestsPerMonth(q.reusePeriodSeconds, 1, 1), 0);
     // SNS documents no reuse period: assumed like SQS's default (300 s), one producing principal.
-    const kmsTopicRequests = fixed.kmsTopics * sqsKmsRequestsPerMonth(300, 1, 0);
+    const kmsTopicRequests =
+      fixed.kmsTopics * sqsKmsRequestsPerMonth(ASSUMED_SNS_DATA_KEY_REUSE_SECONDS, 1, 0);
     const idleReceives = consumers.length * IDLE_POLLERS_PER_MAPPING * (MONTH_SECONDS / LONG_POLL_SECONDS);
     const monthly = fixedMonthlyCost({
       alarmMetrics: fixed.alarmMetrics,

@@ -13,6 +13,7 @@ const meter = (messageBytes = 1500) =>
     harnessCaller: 'test',
     messageBytes,
     platformLogBytesPerInvocation: 100,
+    awsDurationMs: (_service, records) => 10 + records,
   });
 
 const call = (c: Partial<MeteredCall>): MeteredCall => ({
@@ -108,7 +109,9 @@ describe('UsageMeter', () => {
     m.logLine('inventory', 'x'.repeat(99));
     const usage = m.usage(15, () => 1024);
     expect(usage.lambdaInvocations).toBe(2);
-    expect(usage.lambdaGbSeconds).toBeCloseTo(0.25 * 0.1 + 0.25 * 0.051, 12);
+    expect(usage.lambdaGbSecondsLocal).toBeCloseTo(0.25 * 0.1 + 0.25 * 0.051, 12);
+    // The AWS assumption of this meter: 10 ms + 1 ms per record.
+    expect(usage.lambdaGbSeconds).toBeCloseTo(0.25 * 0.02 + 0.25 * 0.015, 12);
     expect(usage.logBytes).toBe(200 + 100);
     expect(m.byService.get('inventory')?.records).toBe(15);
   });
