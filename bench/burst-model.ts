@@ -137,47 +137,58 @@ export function simulateBurst(
   let peakDepth = 0;
   let peakConcurrency = 0;
   let drainedAt: number | undefined;
-  // Batches of the pollers: collecting (until full or the window ends), then running until `done`.
-  const inFlight: Array<{ records: number; windowEnds: number; done: number | undefined }> = [];
+  // One slot per poller. A slot's batch collects messages (until full or its window ends), then
+  // runs until `done`; the slot is free again at `done`, between steps, so a batch shorter than a
+  // step is not rounded up to one.
+  interface Slot {
+    records: number;
+    windowEnds: number;
+    done: number | undefined;
+    freeAt: number;
+  }
+  const slots: Slot[] = [];
   let queued = 0; // visible messages (not yet in a batch)
   let totalArrived = 0;
   let totalCompleted = 0;
+  const durationOf = (records: number) => consumer.batchDurationMs(Math.ceil(records - 1e-9)) / 1000;
   const steps = Math.ceil(horizon / dt);
   for (let i = 1; i <= steps; i++) {
     const t = i * dt;
     const arriving = t <= burst.durationSeconds + 1e-9 ? arrivalRate * dt : 0;
     queued += arriving;
     totalArrived += arriving;
-    // Batches that completed by t free their poller.
-    for (let k = inFlight.length - 1; k >= 0; k--) {
-      const batch = inFlight[k];
-      if (batch?.done !== undefined && batch.done <= t + 1e-9) {
-        totalCompleted += batch.records;
-        inFlight.splice(k, 1);
-      }
-    }
     const concurrency = timesOut ? 0 : concurrencyAt(t, cap, rules);
-    // Free pollers open a batch as soon as there is a message (Lambda's long poll returns then).
-    while (!timesOut && inFlight.length < concurrency && queued > 1e-9) {
-      inFlight.push({ records: 0, windowEnds: t + consumer.batchingWindowSeconds, done: undefined });
-      // One poller per step takes what is there; the others wait for more (below).
-      const batch = inFlight.at(-1);
-      if (batch === undefined) break;
-      const take = Math.min(queued, consumer.batchSize);
-      batch.records += take;
-      queued -= take;
-    }
-    // Collecting batches take arrivals up to the batch size; a batch is invoked when full or when
-    // its window has passed (in a backlog batches fill at once and the window is moot).
-    for (const batch of inFlight) {
-      if (batch.done !== undefined) continue;
-      const take = Math.min(queued, consumer.batchSize - batch.records);
-      batch.records += take;
-      queued -= take;
-      if (batch.records >= consumer.batchSize - 1e-9 || t >= batch.windowEnds - 1e-9) {
-        batch.done = t + consumer.batchDurationMs(Math.ceil(batch.records - 1e-9)) / 1000;
+    while (slots.length < concurrency)
+      slots.push({ records: 0, windowEnds: 0, done: undefined, freeAt: t - dt });
+    for (const slot of slots) {
+      for (;;) {
+        if (slot.done !== undefined) {
+          if (slot.done > t + 1e-9) break;
+          totalCompleted += slot.records;
+          slot.records = 0;
+          slot.freeAt = slot.done;
+          slot.done = undefined;
+        }
+        if (slot.records === 0) {
+          // A free poller's long poll returns as soon as there is a message.
+          if (queued <= 1e-9) break;
+          const opened = Math.max(slot.freeAt, t - dt);
+          slot.windowEnds = opened + consumer.batchingWindowSeconds;
+          slot.freeAt = opened;
+        }
+        // Collecting: take arrivals up to the batch size; invoke when full or the window is over
+        // (in a backlog batches fill at once and the window is moot).
+        const take = Math.min(queued, consumer.batchSize - slot.records);
+        slot.records += take;
+        queued -= take;
+        const full = slot.records >= consumer.batchSize - 1e-9;
+        if (!full && slot.windowEnds > t + 1e-9) break;
+        // A batch filled in an earlier step's poll starts now; one filled at once starts when opened.
+        const start = full ? Math.max(slot.freeAt, t - dt) : Math.max(slot.freeAt, slot.windowEnds);
+        slot.done = start + durationOf(slot.records);
       }
     }
+    const inFlight = slots.filter((s) => s.records > 0);
     peakConcurrency = Math.max(peakConcurrency, inFlight.length);
     depth = queued + inFlight.reduce((sum, b) => sum + b.records, 0);
     peakDepth = Math.max(peakDepth, depth);

@@ -59,6 +59,17 @@ describe('simulateBurst', () => {
     expect(p.timesOut).toBe(false);
   });
 
+  it('does not round a batch shorter than a step up to a step', () => {
+    // 5 × 10 / 0.135 s = 370 msg/s; 10,000 messages arrive at 1,000/s: the last leaves at ≈ 27 s.
+    const p = simulateBurst(
+      consumer({ batchDurationMs: () => 135 }),
+      { ratePerSecond: 1000, durationSeconds: 10 },
+      { rules: flat, stepSeconds: 0.1 },
+    );
+    expect(p.drainedAtSeconds).toBeGreaterThan(26.5);
+    expect(p.drainedAtSeconds).toBeLessThan(27.6);
+  });
+
   it('keeps the queue near empty when capacity exceeds the arrivals', () => {
     const p = simulateBurst(consumer(), { ratePerSecond: 100, durationSeconds: 10 }, { rules: flat });
     expect(p.peakDepth).toBeLessThan(60);
