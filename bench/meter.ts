@@ -204,9 +204,9 @@ export class UsageMeter {
     for (const metric of emfMetricIdentities(line)) this.emfMetrics.add(metric);
   }
 
-  /** Distinct EMF custom metrics seen (namespace, dimension values, name). */
-  customMetrics(): number {
-    return this.emfMetrics.size;
+  /** Distinct EMF custom metrics seen (`namespace|dimension values|name`). */
+  customMetrics(): ReadonlySet<string> {
+    return this.emfMetrics;
   }
 
   /**

@@ -649,7 +649,7 @@ async function main(): Promise<void> {
       alarmMetrics: fixed.alarmMetrics,
       dashboards: fixed.dashboards,
       kmsKeys: fixed.kmsKeys,
-      customMetrics: burst.meter.customMetrics() + steady.meter.customMetrics(),
+      customMetrics: new Set([cold, ...phases].flatMap((p) => [...p.meter.customMetrics()])).size,
       kmsRequestsPerMonth: kmsQueueRequests + kmsTopicRequests,
     });
     console.log('\n#### Fixed monthly cost (whatever the volume)\n');

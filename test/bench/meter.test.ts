@@ -132,7 +132,7 @@ describe('UsageMeter', () => {
     m.logLine('inventory', emf('inventory', 'processed'));
     m.logLine('inventory', emf('inventory', 'duplicate'));
     m.logLine('email', emf('email', 'processed'));
-    expect(m.customMetrics()).toBe(3);
+    expect(m.customMetrics().size).toBe(3);
     expect(emfMetricIdentities('not json')).toEqual([]);
   });
 });
