@@ -58,7 +58,8 @@ export function renderSvg(chart: Chart): string {
   const x = (v: number) => m.left + (v / xMax) * plotW;
   const y = (v: number) => m.top + plotH - (v / yMax) * plotH;
   const parts: string[] = [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12">`,
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12" role="img">`,
+    `<title>${xml(chart.title)}</title>`,
     `<rect width="${width}" height="${height}" fill="#ffffff"/>`,
     `<text x="${m.left}" y="20" font-size="15" font-weight="bold">${xml(chart.title)}</text>`,
   ];
