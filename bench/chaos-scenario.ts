@@ -108,22 +108,24 @@ function scenarioRandom(seed: number): () => number {
 export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const started = Date.now();
   const target = await openTarget({
-    queueAttributeOverrides: ({ eventSource }) =>
-      eventSource === undefined
-        ? undefined
-        : {
-            // Longer than the function timeout: a hung invocation ends before its batch reappears.
-            VisibilityTimeout: String(
-              eventSource.functionTimeoutSeconds +
-                eventSource.batchingWindowSeconds +
-                VISIBILITY_HEADROOM_SECONDS,
-            ),
-          },
-    endpointProxy: {
-      faults: {
-        seed: options.seed,
-        // The harness (publisher, observer) signs as LOCAL_CREDENTIALS and is never faulted.
-        rules: chaosFaultRules(options.rates, [LOCAL_CREDENTIALS.accessKeyId]),
+    embedded: {
+      queueAttributeOverrides: ({ eventSource }) =>
+        eventSource === undefined
+          ? undefined
+          : {
+              // Longer than the function timeout: a hung invocation ends before its batch reappears.
+              VisibilityTimeout: String(
+                eventSource.functionTimeoutSeconds +
+                  eventSource.batchingWindowSeconds +
+                  VISIBILITY_HEADROOM_SECONDS,
+              ),
+            },
+      endpointProxy: {
+        faults: {
+          seed: options.seed,
+          // The harness (publisher, observer) signs as LOCAL_CREDENTIALS and is never faulted.
+          rules: chaosFaultRules(options.rates, [LOCAL_CREDENTIALS.accessKeyId]),
+        },
       },
     },
   });

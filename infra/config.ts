@@ -8,7 +8,12 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { ARCHIVE_RETENTION_DAYS } from '../lambdas/archive/archive.ts';
 import { OrderEventsError } from '../lambdas/shared/errors.ts';
+
+// Defined with the archive service (its items expire after it); the FIFO topic's ArchivePolicy
+// uses the same window, and validateConfig checks it against every idempotency expiry.
+export { ARCHIVE_RETENTION_DAYS };
 
 /**
  * Fields of the OrderPlaced event (dotted paths into the message body) a subscription may filter on.
@@ -81,10 +86,32 @@ export interface ServiceConfig {
    * @default 0 (the computed minimum is used)
    */
   readonly visibilityTimeoutSeconds?: number;
+  /** Attribute of the effect table that DynamoDB TTL expires items by (epoch seconds); absent = no TTL. */
+  readonly effectTtlAttribute?: string;
   /** Whether the function may send e-mail through SES when a sender is configured for the stage. */
   readonly sendsEmail?: boolean;
   /** Alarm thresholds. */
   readonly alarms: AlarmThresholds;
+  /**
+   * What changes when the stage is FIFO (`-c fifo=true`): Lambda rejects a batching window on FIFO
+   * queues and caps their batch at 10, so a service tuned for throughput on a standard queue says
+   * here what it runs with on a FIFO one. Applied by {@link serviceProfile}; absent = no change.
+   */
+  readonly fifoProfile?: FifoProfile;
+}
+
+/** The settings a service may change for FIFO queues (see {@link ServiceConfig.fifoProfile}). */
+export type FifoProfile = Readonly<Partial<Pick<ServiceConfig, 'batchSize' | 'maxBatchingWindowSeconds'>>>;
+
+/**
+ * The configuration a service is deployed with on a standard (`fifo` false) or FIFO stage: on FIFO
+ * its {@link ServiceConfig.fifoProfile} overrides the standard settings. The result has no
+ * `fifoProfile`, and it is what {@link validateConfig} checks, so a profile that is still not
+ * FIFO-valid fails synth like any other mistake.
+ */
+export function serviceProfile(service: ServiceConfig, fifo: boolean): ServiceConfig {
+  const { fifoProfile, ...standard } = service;
+  return fifo && fifoProfile !== undefined ? { ...standard, ...fifoProfile } : standard;
 }
 
 /** Retention of every DLQ and subscription DLQ, fixed by construction (the SQS maximum). */
@@ -114,6 +141,7 @@ export const SERVICES: readonly ServiceConfig[] = [
     idempotencyExpirySeconds: 18 * DAY,
     sendsEmail: true,
     alarms: { queueDepth: 500, ageOfOldestMessageSeconds: 300 },
+    fifoProfile: { maxBatchingWindowSeconds: 0 },
   },
   {
     name: 'inventory',
@@ -140,6 +168,8 @@ export const SERVICES: readonly ServiceConfig[] = [
     queueRetentionSeconds: 4 * DAY,
     idempotencyExpirySeconds: 18 * DAY,
     alarms: { queueDepth: 5000, ageOfOldestMessageSeconds: 900 },
+    // FIFO: Lambda allows at most 10 records and no window; throughput comes from message groups.
+    fifoProfile: { batchSize: 10, maxBatchingWindowSeconds: 0 },
   },
   {
     name: 'high-value',
@@ -157,6 +187,22 @@ export const SERVICES: readonly ServiceConfig[] = [
     queueRetentionSeconds: 4 * DAY,
     idempotencyExpirySeconds: 18 * DAY,
     alarms: { queueDepth: 50, ageOfOldestMessageSeconds: 120 },
+  },
+  {
+    // Keeps every event by the time it occurred, for `order-events replay` on a standard topic
+    // (lambdas/archive). Its effect table is the archive; items expire after ARCHIVE_RETENTION_DAYS.
+    name: 'archive',
+    entry: 'lambdas/archive/handler.ts',
+    batchSize: 10,
+    maxBatchingWindowSeconds: 0,
+    maxConcurrency: 2,
+    functionTimeoutSeconds: 15,
+    memoryMb: 256,
+    maxReceiveCount: 5,
+    queueRetentionSeconds: 4 * DAY,
+    idempotencyExpirySeconds: 18 * DAY,
+    effectTtlAttribute: 'expiresAt',
+    alarms: { queueDepth: 500, ageOfOldestMessageSeconds: 300 },
   },
 ];
 
@@ -342,7 +388,9 @@ export function validateConfig(
   if (services.length === 0) problems.push('SERVICES is empty: the topic would have no consumer');
 
   const seen = new Set<string>();
-  for (const s of services) {
+  for (const configured of services) {
+    // The settings deployed on this stage (FIFO profile applied); a no-op on an applied profile.
+    const s = serviceProfile(configured, fifo);
     const label = `service "${s.name}"`;
     if (!KEBAB.test(s.name) || s.name.length > 32) {
       problems.push(`${label}: name must be kebab-case (a-z, 0-9, single '-'), at most 32 chars`);
@@ -397,6 +445,11 @@ export function validateConfig(
     if (!Number.isInteger(s.idempotencyExpirySeconds) || s.idempotencyExpirySeconds < horizon) {
       problems.push(
         `${label}: idempotencyExpirySeconds ${s.idempotencyExpirySeconds} is shorter than the redelivery horizon ${horizon} (queue retention ${s.queueRetentionSeconds} + DLQ retention ${DLQ_RETENTION_SECONDS}); a redriven duplicate would run its effect twice`,
+      );
+    }
+    if (s.idempotencyExpirySeconds < ARCHIVE_RETENTION_DAYS * DAY) {
+      problems.push(
+        `${label}: idempotencyExpirySeconds ${s.idempotencyExpirySeconds} is shorter than the event archive (${ARCHIVE_RETENTION_DAYS} days); a replay of an archived event already processed would run its effect again`,
       );
     }
     const requested = s.visibilityTimeoutSeconds ?? 0;

@@ -5,7 +5,7 @@ import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { type IKey, Key } from 'aws-cdk-lib/aws-kms';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
-import { FilterOrPolicy, type ITopic, SubscriptionFilter } from 'aws-cdk-lib/aws-sns';
+import { FilterOrPolicy, type ITopic, type Subscription, SubscriptionFilter } from 'aws-cdk-lib/aws-sns';
 import { SqsSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
@@ -135,6 +135,8 @@ export class ConsumerService extends Construct {
   readonly encryptionKey: IKey;
   /** The service's alarms. */
   readonly alarms: ServiceAlarms;
+  /** The topic subscription of the queue (a FIFO replay sets its ReplayPolicy). */
+  readonly subscription: Subscription;
 
   constructor(scope: Construct, id: string, props: ConsumerServiceProps) {
     super(scope, id);
@@ -179,7 +181,7 @@ export class ConsumerService extends Construct {
     // SqsSubscription adds the queue policy (sns.amazonaws.com, aws:SourceArn = topic) and the key
     // policy statement SNS needs to encrypt into the queue; Subscription adds the same queue policy
     // on the subscription DLQ. Both queues share the key, so one key statement covers both.
-    props.topic.addSubscription(
+    this.subscription = props.topic.addSubscription(
       new SqsSubscription(this.queue, {
         rawMessageDelivery: true,
         deadLetterQueue: this.subscriptionDeadLetterQueue,
@@ -194,6 +196,9 @@ export class ConsumerService extends Construct {
       sortKey: { name: 'sk', type: AttributeType.STRING },
       billingMode: BillingMode.PAY_PER_REQUEST,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      ...(service.effectTtlAttribute === undefined
+        ? {}
+        : { timeToLiveAttribute: service.effectTtlAttribute }),
       removalPolicy,
     });
 

@@ -3,6 +3,7 @@ import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
+import { ConfigValidationError } from '../config.ts';
 
 /** Properties of {@link EncryptedTopic}. */
 export interface EncryptedTopicProps {
@@ -16,6 +17,12 @@ export interface EncryptedTopicProps {
    * @default false
    */
   readonly fifo?: boolean;
+  /**
+   * Days a FIFO topic keeps every published message in its archive (SNS `ArchivePolicy`, 1–365),
+   * so a subscription can replay a time range with a `ReplayPolicy`. FIFO topics only.
+   * @default - no archive
+   */
+  readonly archiveRetentionDays?: number;
   /**
    * Let CloudWatch alarms publish to the topic (they need the key to encrypt).
    * @default false
@@ -42,6 +49,17 @@ export class EncryptedTopic extends Construct {
 
   constructor(scope: Construct, id: string, props: EncryptedTopicProps = {}) {
     super(scope, id);
+    const archiveDays = props.archiveRetentionDays;
+    if (archiveDays !== undefined) {
+      const problems = [
+        ...(props.fifo === true ? [] : ['an archive (ArchivePolicy) exists only on FIFO topics']),
+        ...(Number.isInteger(archiveDays) && archiveDays >= 1 && archiveDays <= 365
+          ? []
+          : [`archiveRetentionDays ${archiveDays} must be an integer in 1..365`]),
+      ];
+      if (problems.length > 0)
+        throw new ConfigValidationError(problems.map((p) => `${this.node.path}: ${p}`));
+    }
     const account = Stack.of(this).account;
     this.key = new Key(this, 'Key', {
       description: `${this.node.path} topic encryption`,
@@ -75,6 +93,7 @@ export class EncryptedTopic extends Construct {
       enforceSSL: true,
       fifo: props.fifo ?? false,
       displayName: props.displayName,
+      ...(archiveDays === undefined ? {} : { messageRetentionPeriodInDays: archiveDays }),
     });
   }
 }

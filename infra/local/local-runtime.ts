@@ -22,23 +22,33 @@ export const SYNTH_SOURCES = [
   'package-lock.json',
 ] as const;
 
+/** Where the FIFO variant (`-c fifo=true`) is synthesized for the embedded runtime and its tests. */
+export const FIFO_ASSEMBLY_DIR = '.local/cdk.out.fifo';
+
 /**
  * Runs the pinned `cdk synth --quiet` when `cdk.out` is missing or older than the sources.
+ * `context` adds `-c key=value` pairs (e.g. `{ fifo: 'true' }` into its own assembly directory).
  * Returns whether it synthesized.
  */
 export function synthIfStale(
   assemblyDir = 'cdk.out',
   log: (line: string) => void = () => undefined,
+  context: Readonly<Record<string, string>> = {},
 ): boolean {
   if (!isAssemblyStale(assemblyDir, SYNTH_SOURCES)) return false;
   log(`${assemblyDir} is missing or older than infra/ or lambdas/: running cdk synth --quiet`);
   // The project's own CLI (node_modules/.bin), never a global one. Bundling chatter is shown only
   // when the synth fails.
   try {
-    execFileSync('npx', ['--no-install', 'cdk', 'synth', '--quiet', '--output', assemblyDir], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      maxBuffer: 64 * 1024 * 1024,
-    });
+    const contextArgs = Object.entries(context).flatMap(([key, value]) => ['-c', `${key}=${value}`]);
+    execFileSync(
+      'npx',
+      ['--no-install', 'cdk', 'synth', '--quiet', '--output', assemblyDir, ...contextArgs],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+        maxBuffer: 64 * 1024 * 1024,
+      },
+    );
   } catch (error) {
     const stderr = String((error as { stderr?: Buffer }).stderr ?? '');
     throw new CloudAssemblyError(`cdk synth failed:\n${stderr.split('\n').slice(-40).join('\n')}`, {

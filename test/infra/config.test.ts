@@ -5,6 +5,7 @@ import {
   SERVICES,
   type ServiceConfig,
   type StageSettings,
+  serviceProfile,
   stageSettingsFromContext,
   validateConfig,
 } from '../../infra/config.ts';
@@ -16,7 +17,8 @@ const settings = (overrides: Partial<StageSettings> = {}): StageSettings => ({
   ...stageSettingsFromContext({ tryGetContext: () => undefined }),
   ...overrides,
 });
-const base = SERVICES[0] as ServiceConfig;
+// Without its FIFO profile, so FIFO cases check exactly the settings given here.
+const base = serviceProfile(SERVICES[0] as ServiceConfig, false);
 const svc = (overrides: Partial<ServiceConfig>): ServiceConfig => ({ ...base, ...overrides });
 
 function problemsOf(run: () => void): readonly string[] {

@@ -383,12 +383,16 @@ describe('stack', () => {
         `${p}QueueArn`,
         `${p}DlqUrl`,
         `${p}SubscriptionDlqUrl`,
+        `${p}SubscriptionArn`,
         `${p}EffectTableName`,
         `${p}FunctionName`,
       );
     }
     expect(Object.keys(outputs).sort()).toEqual(expected.sort());
     expect(outputs.HighValueQueueUrl).toEqual({ Value: ref(idOf(consumer('high-value').queue)) });
+    expect(outputs.HighValueSubscriptionArn).toEqual({
+      Value: ref(idOf(consumer('high-value').subscription)),
+    });
   });
 
   it('is named OrderEvents-<stage> and destroys data in dev', () => {

@@ -7,6 +7,6 @@ import root from '../../vitest.config.ts';
 
 const merged = mergeConfig(root, defineConfig({}));
 // mergeConfig concatenates arrays: replace `include` rather than extend the root's.
-merged.test = { ...merged.test, include: ['test/integration/**/*.test.ts'] };
+merged.test = { ...merged.test, include: ['test/integration/**/*.test.ts', 'test/cli/**/*.test.ts'] };
 
 export default merged;
