@@ -12,6 +12,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import {
   FIFO_ASSEMBLY_DIR,
   type LocalRuntime,
+  type LocalRuntimeOptions,
   startLocalRuntime,
 } from '../../../infra/local/local-runtime.ts';
 
@@ -81,6 +82,8 @@ export interface OpenTargetOptions {
    * Embedded only: VisibilityTimeout of event-source queues instead of {@link testVisibilityTimeout}.
    */
   readonly visibilityTimeoutSeconds?: number;
+  /** Embedded only: further options of the embedded runtime (e.g. an endpoint proxy with faults). */
+  readonly embedded?: LocalRuntimeOptions;
 }
 
 /** Whether the FIFO suite can run on this target (always embedded; elsewhere with a FIFO stack named). */
@@ -104,6 +107,7 @@ export async function openTarget(options: OpenTargetOptions = {}): Promise<TestT
                 options.visibilityTimeoutSeconds ?? testVisibilityTimeout(eventSource.batchingWindowSeconds),
               ),
             },
+      ...options.embedded,
     });
     const clients = makeClients((service) => local.emulators.clientConfig(service));
     return build(kind, local.outputs, clients, local, {
