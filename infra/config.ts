@@ -50,7 +50,12 @@ export type FilterPolicy = Readonly<Partial<Record<EventField, AttributeFilter>>
 export interface AlarmThresholds {
   /** Alarm when ApproximateNumberOfMessagesVisible stays above this many messages. */
   readonly queueDepth: number;
-  /** Alarm when ApproximateAgeOfOldestMessage stays above this many seconds. */
+  /**
+   * Alarm when ApproximateAgeOfOldestMessage stays above this many seconds. Must exceed two
+   * visibility timeouts (see {@link minimumAgeAlarmSeconds}): on a standard queue a message counts
+   * towards the metric for its first two receives and the waits after them, and is left out from
+   * its third receive on, until it is deleted or reaches the DLQ (whose alarm covers it).
+   */
   readonly ageOfOldestMessageSeconds: number;
 }
 
@@ -154,7 +159,7 @@ export const SERVICES: readonly ServiceConfig[] = [
     maxReceiveCount: 5,
     queueRetentionSeconds: 4 * DAY,
     idempotencyExpirySeconds: 18 * DAY,
-    alarms: { queueDepth: 200, ageOfOldestMessageSeconds: 120 },
+    alarms: { queueDepth: 200, ageOfOldestMessageSeconds: 300 },
   },
   {
     name: 'analytics',
@@ -186,7 +191,7 @@ export const SERVICES: readonly ServiceConfig[] = [
     maxReceiveCount: 5,
     queueRetentionSeconds: 4 * DAY,
     idempotencyExpirySeconds: 18 * DAY,
-    alarms: { queueDepth: 50, ageOfOldestMessageSeconds: 120 },
+    alarms: { queueDepth: 50, ageOfOldestMessageSeconds: 300 },
   },
   {
     // Keeps every event by the time it occurred, for `order-events replay` on a standard topic
@@ -221,7 +226,10 @@ export interface StageSettings {
   readonly removalPolicy: 'retain' | 'destroy';
   /** FIFO topic and queues (context `fifo`, default false). */
   readonly fifo: boolean;
-  /** Order API authorization (context `apiAuth`; default `iam` for prod, `none` otherwise). */
+  /**
+   * Order API authorization (context `apiAuth`; default `iam` on every stage). A non-prod stage opts
+   * out with `-c apiAuth=none`; validateConfig refuses that in prod and together with sesFromAddress.
+   */
   readonly apiAuthorization: ApiAuthorization;
   /** Order API steady-state requests per second (context `apiRateLimit`, default 50). */
   readonly apiRateLimit: number;
@@ -260,8 +268,9 @@ export function stageSettingsFromContext(node: ContextReader): StageSettings {
     ...(sesFromAddress === undefined ? {} : { sesFromAddress }),
     removalPolicy: prod ? 'retain' : 'destroy',
     fifo: contextString(node, 'fifo') === 'true',
-    // An unknown value is kept (cast) so validateConfig reports it instead of silently defaulting.
-    apiAuthorization: (auth ?? (prod ? 'iam' : 'none')) as ApiAuthorization,
+    // Secure by default on every stage. An unknown value is kept (cast) so validateConfig reports it
+    // instead of silently defaulting.
+    apiAuthorization: (auth ?? 'iam') as ApiAuthorization,
     apiRateLimit: contextNumber(node, 'apiRateLimit', 50),
     apiBurstLimit: contextNumber(node, 'apiBurstLimit', 100),
     logRetentionDays: prod ? 365 : 30,
@@ -286,6 +295,20 @@ export function effectiveVisibilityTimeoutSeconds(service: ServiceConfig): numbe
     service.visibilityTimeoutSeconds ?? 0,
     6 * service.functionTimeoutSeconds + service.maxBatchingWindowSeconds,
   );
+}
+
+/**
+ * Lowest sensible ApproximateAgeOfOldestMessage threshold: two visibility timeouts. On a standard
+ * queue SQS moves a message received three or more times (and not deleted) to the back of the queue
+ * and the metric then reports the next message below that count (AWS SQS developer guide, "Available
+ * CloudWatch metrics"). A message on its ordinary retry path is therefore counted while it waits out
+ * at most two visibility timeouts (after its 1st and 2nd receive); a lower threshold alarms on
+ * ordinary retries, while a message that keeps failing stops counting and is caught by the DLQ alarm
+ * after maxReceiveCount receives. FIFO queues keep a failing message at the head of its group, so
+ * the metric keeps counting it and the same threshold alarms on a group blocked for 3+ receives.
+ */
+export function minimumAgeAlarmSeconds(service: ServiceConfig): number {
+  return 2 * effectiveVisibilityTimeoutSeconds(service);
 }
 
 /** PascalCase of a kebab-case name (`high-value` → `HighValue`), used for output ids. */
@@ -383,6 +406,11 @@ export function validateConfig(
   if (settings.stage === 'prod' && settings.apiAuthorization !== 'iam') {
     problems.push('stage prod requires apiAuth "iam" (an unauthenticated public write API is dev-only)');
   }
+  if (settings.apiAuthorization === 'none' && settings.sesFromAddress !== undefined) {
+    problems.push(
+      `apiAuth "none" together with sesFromAddress "${settings.sesFromAddress}": anyone on the internet could make the verified sender e-mail any address (use apiAuth "iam" or drop sesFromAddress)`,
+    );
+  }
   if (!isInt(settings.apiRateLimit, 1, 10_000)) problems.push('apiRateLimit must be an integer in 1..10000');
   if (!isInt(settings.apiBurstLimit, 1, 5_000)) problems.push('apiBurstLimit must be an integer in 1..5000');
   if (services.length === 0) problems.push('SERVICES is empty: the topic would have no consumer');
@@ -470,6 +498,13 @@ export function validateConfig(
     if (!isInt(s.alarms.ageOfOldestMessageSeconds, 60, Number.MAX_SAFE_INTEGER)) {
       problems.push(
         `${label}: alarms.ageOfOldestMessageSeconds must be an integer >= 60 (the metric's period)`,
+      );
+    } else if (
+      isInt(s.functionTimeoutSeconds, 1, 900) &&
+      s.alarms.ageOfOldestMessageSeconds <= minimumAgeAlarmSeconds(s)
+    ) {
+      problems.push(
+        `${label}: alarms.ageOfOldestMessageSeconds ${s.alarms.ageOfOldestMessageSeconds} must exceed two visibility timeouts (2 × ${effectiveVisibilityTimeoutSeconds(s)} = ${minimumAgeAlarmSeconds(s)} s): a message being retried normally is that old before SQS stops counting it`,
       );
     } else if (s.alarms.ageOfOldestMessageSeconds >= s.queueRetentionSeconds) {
       problems.push(

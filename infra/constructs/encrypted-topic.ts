@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { ArnFormat, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { Topic } from 'aws-cdk-lib/aws-sns';
@@ -24,7 +24,9 @@ export interface EncryptedTopicProps {
    */
   readonly archiveRetentionDays?: number;
   /**
-   * Let CloudWatch alarms publish to the topic (they need the key to encrypt).
+   * Let this account's CloudWatch alarms publish to the topic: a topic-policy Allow and a key-policy
+   * Allow for `cloudwatch.amazonaws.com`, both scoped by `aws:SourceArn` (alarm ARNs of this account
+   * and region) and `aws:SourceAccount`.
    * @default false
    */
   readonly allowCloudWatchAlarms?: boolean;
@@ -60,7 +62,8 @@ export class EncryptedTopic extends Construct {
       if (problems.length > 0)
         throw new ConfigValidationError(problems.map((p) => `${this.node.path}: ${p}`));
     }
-    const account = Stack.of(this).account;
+    const stack = Stack.of(this);
+    const account = stack.account;
     this.key = new Key(this, 'Key', {
       description: `${this.node.path} topic encryption`,
       enableKeyRotation: true,
@@ -77,14 +80,28 @@ export class EncryptedTopic extends Construct {
         conditions: { StringEquals: { 'aws:SourceAccount': account } },
       }),
     );
-    if (props.allowCloudWatchAlarms ?? false) {
+    // CloudWatch alarms of this account only (aws:SourceArn + aws:SourceAccount: no confused deputy).
+    const alarmConditions = {
+      ArnLike: {
+        'aws:SourceArn': stack.formatArn({
+          service: 'cloudwatch',
+          resource: 'alarm',
+          resourceName: '*',
+          arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+        }),
+      },
+      StringEquals: { 'aws:SourceAccount': account },
+    };
+    const allowAlarms = props.allowCloudWatchAlarms ?? false;
+    if (allowAlarms) {
+      // Encrypting the notification needs the topic's key (SNS "compatibility with AWS services").
       this.key.addToResourcePolicy(
         new PolicyStatement({
           sid: 'AllowCloudWatchAlarms',
           principals: [new ServicePrincipal('cloudwatch.amazonaws.com')],
-          actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
+          actions: ['kms:GenerateDataKey*', 'kms:Decrypt'],
           resources: ['*'],
-          conditions: { StringEquals: { 'aws:SourceAccount': account } },
+          conditions: alarmConditions,
         }),
       );
     }
@@ -95,5 +112,18 @@ export class EncryptedTopic extends Construct {
       displayName: props.displayName,
       ...(archiveDays === undefined ? {} : { messageRetentionPeriodInDays: archiveDays }),
     });
+    if (allowAlarms) {
+      // A topic policy replaces SNS's default (owner-only) policy, and enforceSSL creates one with
+      // only its Deny: without this statement every AlarmAction/OKAction is "not authorized".
+      this.topic.addToResourcePolicy(
+        new PolicyStatement({
+          sid: 'AllowCloudWatchAlarms',
+          principals: [new ServicePrincipal('cloudwatch.amazonaws.com')],
+          actions: ['sns:Publish'],
+          resources: [this.topic.topicArn],
+          conditions: alarmConditions,
+        }),
+      );
+    }
   }
 }

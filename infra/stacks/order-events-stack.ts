@@ -21,6 +21,7 @@ import { IdempotencyTable } from '../constructs/idempotency-table.ts';
 import { OperationsDashboard } from '../constructs/operations-dashboard.ts';
 import { OpsTopic } from '../constructs/ops-topic.ts';
 import { OrderApi } from '../constructs/order-api.ts';
+import { TopicDeliveryAlarms } from '../constructs/topic-delivery-alarms.ts';
 
 /** Repository root: bundling runs from here and handler entries are relative to it. */
 export const PROJECT_ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -124,7 +125,13 @@ export class OrderEventsStack extends Stack {
       removalPolicy,
     });
 
+    // SNS → subscription delivery failures (the subscription DLQ alarms say which subscription).
+    const deliveryAlarms = new TopicDeliveryAlarms(this, 'TopicDeliveryAlarms', {
+      topic: this.topic.topic,
+      alarmTopic: this.opsTopic.topic,
+    });
     const alarms: Alarm[] = [
+      ...deliveryAlarms.all,
       ...this.orderApi.alarms,
       ...[...consumers.values()].flatMap((c) => [...c.alarms.all]),
     ];

@@ -43,8 +43,12 @@ describe('stack settings read from the synthesized template', () => {
     expect(fixed.alarmMetrics).toBeGreaterThanOrEqual(fixed.alarms);
     expect(fixed.dashboards).toBe(ofType(resources, 'AWS::CloudWatch::Dashboard').length);
     expect(fixed.kmsKeys).toBe(ofType(resources, 'AWS::KMS::Key').length);
-    // Every queue is SSE-KMS with the SQS default data key reuse period.
-    expect(fixed.kmsQueues.length).toBe(ofType(resources, 'AWS::SQS::Queue').length);
+    // Every queue but the subscription DLQs (SSE-SQS, no KMS requests) is SSE-KMS with the SQS
+    // default data key reuse period.
+    const queues = ofType(resources, 'AWS::SQS::Queue');
+    const sseSqs = queues.filter(([, q]) => q.SqsManagedSseEnabled === true);
+    expect(sseSqs).toHaveLength(SERVICES.length);
+    expect(fixed.kmsQueues.length).toBe(queues.length - sseSqs.length);
     for (const q of fixed.kmsQueues) expect(q.reusePeriodSeconds).toBe(300);
   });
 
