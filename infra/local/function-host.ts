@@ -42,7 +42,15 @@ export interface InvocationResult {
 interface Sandbox {
   readonly worker: Worker;
   readonly exited: Promise<void>;
+  /** Settles when the init phase is over: true once the worker reported it, false if it exited first. */
+  readonly initialized: Promise<boolean>;
 }
+
+/**
+ * Lambda's limit for the init phase (10 s); past it Lambda retries the init within the first
+ * invocation's own timeout, so a sandbox gets this plus the function timeout before it is given up.
+ */
+export const INIT_LIMIT_SECONDS = 10;
 
 /** Options of {@link FunctionHost}. */
 export interface FunctionHostOptions {
@@ -88,8 +96,35 @@ export class FunctionHost {
     }
   }
 
-  private run(event: unknown): Promise<InvocationResult> {
+  private async run(event: unknown): Promise<InvocationResult> {
     const sandbox = this.idle.pop() ?? this.spawn();
+    await this.initialized(sandbox);
+    if (this.closed) throw new InvocationError(this.fn.name, 'HostClosed', 'the function host is closed');
+    return this.invokeIn(sandbox, event);
+  }
+
+  /** Waits for the sandbox's init phase, which (as in Lambda) is not part of the invocation's timeout. */
+  private async initialized(sandbox: Sandbox): Promise<void> {
+    const limitSeconds = INIT_LIMIT_SECONDS + this.fn.timeoutSeconds;
+    let timer: NodeJS.Timeout | undefined;
+    const outcome = await Promise.race([
+      sandbox.initialized.then((ok) => (ok ? 'ready' : 'exited')),
+      new Promise<'timeout'>((resolve) => {
+        timer = setTimeout(() => resolve('timeout'), limitSeconds * 1000);
+      }),
+    ]).finally(() => clearTimeout(timer));
+    if (outcome === 'ready') return;
+    void sandbox.worker.terminate();
+    throw outcome === 'timeout'
+      ? new InvocationError(
+          this.fn.name,
+          'Sandbox.Timedout',
+          `Init phase did not complete in ${limitSeconds} s`,
+        )
+      : new InvocationError(this.fn.name, 'Runtime.ExitError', 'sandbox exited during its init phase');
+  }
+
+  private invokeIn(sandbox: Sandbox, event: unknown): Promise<InvocationResult> {
     const awsRequestId = randomUUID();
     const started = Date.now();
     const deadline = started + this.fn.timeoutSeconds * 1000;
@@ -185,6 +220,15 @@ export class FunctionHost {
     };
     const worker = new Worker(WORKER_FILE, { workerData, env, stdout: true, stderr: true, execArgv: [] });
     const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+    const initialized = new Promise<boolean>((resolve) => {
+      const onReady = (message: { type?: string }): void => {
+        if (message.type !== 'ready') return;
+        worker.off('message', onReady);
+        resolve(true);
+      };
+      worker.on('message', onReady);
+      void exited.then(() => resolve(false));
+    });
     this.pipe(worker.stdout, 'stdout');
     this.pipe(worker.stderr, 'stderr');
     // Without a listener, an error thrown in an idle sandbox (a rejection its handler left running)
@@ -197,7 +241,7 @@ export class FunctionHost {
         line: `sandbox crashed: ${error.name}: ${error.message}`,
       }),
     );
-    const sandbox = { worker, exited };
+    const sandbox = { worker, exited, initialized };
     // A sandbox that dies while idle must not be handed out again.
     void exited.then(() => {
       this.all.delete(sandbox);

@@ -29,6 +29,11 @@ export interface InvokeMessage {
   readonly event: unknown;
 }
 
+/** Worker → parent: the init phase (importing the handler's module) is over, successful or not. */
+export interface ReadyMessage {
+  readonly type: 'ready';
+}
+
 /** Worker → parent: the outcome of one invocation. */
 export type ResultMessage =
   | { readonly type: 'result'; readonly id: number; readonly ok: true; readonly payload: string | undefined }
@@ -70,6 +75,13 @@ function describe(error: unknown): { errorType: string; errorMessage: string; st
   }
   return { errorType: 'Error', errorMessage: String(error) };
 }
+
+// The init phase runs when the sandbox starts, before any invocation, as in Lambda: its time does not
+// count against the function timeout. A failed import is reported by every invocation (as Lambda's
+// Runtime.ImportModuleError is), not here.
+void loadHandler()
+  .catch(() => undefined)
+  .then(() => parentPort?.postMessage({ type: 'ready' } satisfies ReadyMessage));
 
 parentPort?.on('message', (message: InvokeMessage) => {
   if (message.type !== 'invoke') return;
