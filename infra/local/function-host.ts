@@ -44,6 +44,8 @@ interface Sandbox {
   readonly exited: Promise<void>;
   /** Settles when the init phase is over: true once the worker reported it, false if it exited first. */
   readonly initialized: Promise<boolean>;
+  /** The error that ended the worker, if one did (e.g. its bootstrap could not be loaded). */
+  crash?: string;
 }
 
 /**
@@ -121,7 +123,11 @@ export class FunctionHost {
           'Sandbox.Timedout',
           `Init phase did not complete in ${limitSeconds} s`,
         )
-      : new InvocationError(this.fn.name, 'Runtime.ExitError', 'sandbox exited during its init phase');
+      : new InvocationError(
+          this.fn.name,
+          'Runtime.ExitError',
+          `sandbox exited during its init phase${sandbox.crash === undefined ? '' : `: ${sandbox.crash}`}`,
+        );
   }
 
   private invokeIn(sandbox: Sandbox, event: unknown): Promise<InvocationResult> {
@@ -234,14 +240,15 @@ export class FunctionHost {
     // Without a listener, an error thrown in an idle sandbox (a rejection its handler left running)
     // would be an uncaught exception of this process. It ends the sandbox (the exit handler below
     // removes it) and shows up as a line of the function's output.
-    worker.on('error', (error) =>
+    const sandbox: Sandbox = { worker, exited, initialized };
+    worker.on('error', (error) => {
+      sandbox.crash = `${error.name}: ${error.message}`;
       this.options.onOutput({
         functionLogicalId: fn.logicalId,
         stream: 'stderr',
-        line: `sandbox crashed: ${error.name}: ${error.message}`,
-      }),
-    );
-    const sandbox = { worker, exited, initialized };
+        line: `sandbox crashed: ${sandbox.crash}`,
+      });
+    });
     // A sandbox that dies while idle must not be handed out again.
     void exited.then(() => {
       this.all.delete(sandbox);
