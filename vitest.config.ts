@@ -30,7 +30,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'unit',
-          include: ['test/unit/**/*.test.ts', 'test/infra/**/*.test.ts'],
+          include: ['test/unit/**/*.test.ts', 'test/infra/**/*.test.ts', 'test/scripts/**/*.test.ts'],
           // These files share one module graph per worker (aws-cdk-lib, the SDK and Powertools are
           // imported once, not once per file). Safe because no file mocks modules, each handler test
           // sets its environment before importing its own handler module, and every file stops the
