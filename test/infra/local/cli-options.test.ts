@@ -1,5 +1,6 @@
 /** Option parsing of `npm start`: bad values stop the demo with commander's message and exit 1. */
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { wholeNumber } from '../../../infra/local/cli-options.ts';
@@ -57,5 +58,28 @@ describe('npm start options', () => {
         `^error: option '${option} <[a-z]+>' argument '${value}' is invalid\\. expected a whole number`,
       ),
     );
+  });
+});
+
+describe('README', () => {
+  it('lists every option of npm start, with its default', () => {
+    const help = spawnSync(process.execPath, ['--import', 'tsx', 'infra/local/demo.ts', '--help'], {
+      encoding: 'utf8',
+    }).stdout;
+    const readme = readFileSync('README.md', 'utf8');
+    const section = readme.slice(
+      readme.indexOf('Options (`npm start -- --help`)'),
+      readme.indexOf('## Deploy to AWS'),
+    );
+    const options = [...help.matchAll(/^ {2}(--[a-z-]+)/gm)].map((m) => m[1] ?? '');
+    expect(options).toEqual(['--burst', '--keep', '--template-visibility', '--timeout', '--logs']);
+    for (const option of options) expect(section, option).toContain(`\`${option}`);
+    // Each option's help entry (it may wrap) and, for those taking a value, its default in the README.
+    for (const entry of help.split(/\n(?= {2}--)/).slice(1)) {
+      const [, option, value] = /^ {2}(--[a-z-]+) <[a-z]+>[\s\S]*\(default: (\d+)\)/.exec(entry) ?? [];
+      if (option === undefined) continue;
+      const described = section.slice(section.indexOf(`\`${option} <`)).split(/, `--/)[0];
+      expect(described, option).toContain(`default ${value}`);
+    }
   });
 });
