@@ -52,10 +52,15 @@ describe('readStackArtifact', () => {
     const dir = tempDir();
     expect(() => readStackArtifact('App-dev', dir)).toThrow(CloudAssemblyError);
     expect(() => readStackArtifact('App-dev', dir)).toThrow(
+      expect.objectContaining({ name: 'CloudAssemblyError' }),
+    );
+    expect(() => readStackArtifact('App-dev', dir)).toThrow(
       /no cloud assembly at .* \(run `npx cdk synth`\)/,
     );
     write(join(dir, 'manifest.json'), {
       artifacts: {
+        Asset: { type: 'cdk:asset-manifest', properties: { file: 'x.assets.json' } },
+        Bare: { type: 'cdk:tree' },
         A: { type: 'aws:cloudformation:stack', properties: { templateFile: 'A.json', stackName: 'One' } },
         B: { type: 'aws:cloudformation:stack', properties: { templateFile: 'B.json' } },
         C: { type: 'aws:cloudformation:stack', properties: { stackName: 'NoTemplate' } },
@@ -65,6 +70,7 @@ describe('readStackArtifact', () => {
       /stack App-dev not in .*manifest\.json \(found: One, B, NoTemplate\)/,
     );
     expect(() => readStackArtifact('NoTemplate', dir)).toThrow('stack NoTemplate has no templateFile');
+    expect(() => readStackArtifact('Bare', dir)).toThrow(/stack Bare not in/);
     write(join(dir, 'manifest.json'), {});
     expect(() => readStackArtifact('App-dev', dir)).toThrow(/\(found: none\)/);
   });
@@ -103,7 +109,14 @@ describe('isAssemblyStale', () => {
     const { out, src } = setup();
     write(join(src, 'nested', 'b.ts'), 'changed', 3000);
     expect(isAssemblyStale(out, [src])).toBe(true);
+    expect(isAssemblyStale(out, [join(src, 'a.ts'), join(src, 'nested', 'b.ts')])).toBe(true);
     expect(isAssemblyStale(out, [join(src, 'nested', 'b.ts')])).toBe(true);
+    expect(isAssemblyStale(out, [join(src, 'a.ts')])).toBe(false);
+  });
+
+  it("is fresh when the newest source has the manifest's own time", () => {
+    const { out, src } = setup();
+    write(join(src, 'a.ts'), 'same time', 2000);
     expect(isAssemblyStale(out, [join(src, 'a.ts')])).toBe(false);
   });
 

@@ -20,7 +20,7 @@ function parse(parser: (value: string) => number, args: string[]): { value?: num
 }
 
 describe('wholeNumber', () => {
-  const burst = wholeNumber({ min: 0, max: 100_000 });
+  const burst = (value: string) => wholeNumber({ min: 0, max: 100_000 })(value);
 
   it('accepts decimal whole numbers in range', () => {
     expect(parse(burst, ['--n', '0']).value).toBe(0);

@@ -49,6 +49,22 @@ describe('Ref, Fn::GetAtt and pseudo parameters', () => {
     );
     expect(() => resolve({ Ref: 'AWS::Nope' })).toThrow(/pseudo parameter AWS::Nope is unknown/);
     expect(() => resolve({ 'Fn::GetAtt': 7 })).toThrow(/malformed Fn::GetAtt/);
+    for (const malformed of ['Queue', '.Arn', ['Queue'], ['Queue', 1], [1, 'Arn']]) {
+      expect(() => resolve({ 'Fn::GetAtt': malformed }), JSON.stringify(malformed)).toThrow(
+        /malformed Fn::GetAtt/,
+      );
+    }
+    expect(() => resolve({ List: ['ok', { Ref: 'Missing' }] })).toThrow(
+      'cannot resolve R.Properties.List[1].Ref: resource Missing is not created',
+    );
+    let error: unknown;
+    try {
+      resolve({ Ref: 'Missing' });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(UnresolvableIntrinsicError);
+    expect(error).toMatchObject({ name: 'UnresolvableIntrinsicError', location: 'R.Properties.Ref' });
     expect(() => resolve({ 'Fn::Transform': {} })).toThrow(/Fn::Transform is not supported/);
   });
 });
@@ -87,14 +103,22 @@ describe('Fn::Sub', () => {
   });
 
   it('fails on an unknown variable instead of leaving it as text', () => {
-    expect(() => resolve({ 'Fn::Sub': 'x-${Nowhere}' })).toThrow(/Nowhere is not created/);
+    expect(() => resolve({ 'Fn::Sub': 'x-${Nowhere}' })).toThrow(
+      'cannot resolve R.Properties.Fn::Sub(${Nowhere}): resource Nowhere is not created',
+    );
+    for (const notAMap of [['not a map'], null, 'text']) {
+      expect(() => resolve({ 'Fn::Sub': ['x', notAMap] }), JSON.stringify(notAMap)).toThrow(
+        /variables must be a map/,
+      );
+    }
     expect(() => resolve({ 'Fn::Sub': ['x', ['not a map']] })).toThrow(/variables must be a map/);
   });
 });
 
 describe('list and string functions', () => {
   it('joins, selects and splits', () => {
-    expect(resolve({ 'Fn::Join': ['-', ['a', { Ref: 'Stage' }, 3]] })).toBe('a-dev-3');
+    expect(resolve({ 'Fn::Join': ['-', ['a', { Ref: 'Stage' }, 3, true]] })).toBe('a-dev-3-true');
+    expect(() => resolve({ 'Fn::Join': [7, ['a']] })).toThrow(/expected a string, got 7/);
     expect(resolve({ 'Fn::Join': ['', []] })).toBe('');
     expect(resolve({ 'Fn::Select': [1, ['a', 'b', 'c']] })).toBe('b');
     expect(resolve({ 'Fn::Select': ['0', { 'Fn::GetAtt': ['Queue', 'Tags'] }] })).toBe('a');

@@ -81,6 +81,7 @@ describe('MetricsSink', () => {
   it('keeps other lines (malformed EMF included) as the most recent logs, within its bound', () => {
     const echoed: string[] = [];
     const sink = new MetricsSink({ keepLogs: 2, echo: (l) => echoed.push(l.line) });
+    expect(sink.recentLogs).toEqual([]);
     const texts = ['plain', '{"level":"INFO"}', '{"_aws": broken', '{"_aws":{"Timestamp":0}}'];
     for (const text of texts) sink.accept(line(text));
     expect(sink.recentLogs.map((l) => l.line)).toEqual(texts.slice(2));
