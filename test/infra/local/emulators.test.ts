@@ -21,7 +21,10 @@ describe('startEmulators().stop()', () => {
     );
     const puts = Array.from({ length: 200 }, (_, i) =>
       dynamodb.send(
-        new PutItemCommand({ TableName: 'inflight', Item: { pk: { S: `k${i}` }, data: { S: 'x'.repeat(10_000) } } }),
+        new PutItemCommand({
+          TableName: 'inflight',
+          Item: { pk: { S: `k${i}` }, data: { S: 'x'.repeat(10_000) } },
+        }),
       ),
     );
     // Stop as soon as the first answer arrives: the others are queued, in flight or not yet sent.

@@ -91,13 +91,14 @@ describe('FunctionHost', () => {
     expect([first.calls, second.calls]).toEqual([1, 2]);
     expect(second.threadId).toBe(first.threadId);
     expect((await h.invoke({ action: 'undefined' })).payload).toBeNull();
-    expect(
-      output.filter((l) => l.line.startsWith('call ')).map((l) => [l.functionLogicalId, l.line]),
-    ).toEqual([
-      ['Fn', 'call 1'],
-      ['Fn', 'call 2'],
-      ['Fn', 'call 3'],
-    ]);
+    // Output lines travel on the worker's stdout stream, apart from the result: wait for them.
+    await expect
+      .poll(() => output.filter((l) => l.line.startsWith('call ')).map((l) => [l.functionLogicalId, l.line]))
+      .toEqual([
+        ['Fn', 'call 1'],
+        ['Fn', 'call 2'],
+        ['Fn', 'call 3'],
+      ]);
   });
 
   it('reports a thrown error with its type and keeps the sandbox', async () => {
