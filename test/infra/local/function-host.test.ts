@@ -3,7 +3,7 @@
  * module state, one invocation at a time, a clean environment, the init phase outside the timeout,
  * a timed-out or crashed sandbox discarded).
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, it } from 'vitest';
 import { FunctionHost, InvocationError, type OutputLine } from '../../../infra/local/function-host.ts';
 import { localFunction } from './helpers/local-function.ts';
 
@@ -31,12 +31,11 @@ export const handler = async (event, context) => {
 };
 `;
 
-const cleanups: Array<() => Promise<void> | void> = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
+type OnFinished = (cleanup: () => Promise<void> | void) => void;
 
+/** A host over `source`, closed (and its asset removed) when the calling test finishes. */
 function host(
+  onFinished: OnFinished,
   source: string | undefined,
   fnOverrides: Parameters<typeof localFunction>[1] = {},
   maxSandboxes?: number,
@@ -48,7 +47,10 @@ function host(
     onOutput: (line) => output.push(line),
     ...(maxSandboxes === undefined ? {} : { maxSandboxes }),
   });
-  cleanups.push(fn.remove, () => h.close());
+  onFinished(async () => {
+    await h.close();
+    fn.remove();
+  });
   return { host: h, output };
 }
 
@@ -60,9 +62,13 @@ type Echo = {
   env: Record<string, unknown>;
 };
 
-describe('FunctionHost', () => {
-  it('invokes with a Lambda context and only the function and emulator environment', async () => {
-    const { host: h } = host(HANDLER);
+// Every test has its own host (its own sandboxes), so they run side by side.
+describe('FunctionHost', { concurrent: true }, () => {
+  it('invokes with a Lambda context and only the function and emulator environment', async ({
+    expect,
+    onTestFinished,
+  }) => {
+    const { host: h } = host(onTestFinished, HANDLER);
     const result = await h.invoke({ action: 'echo', n: 1 });
     expect(result.payload).toMatchObject({
       calls: 1,
@@ -84,8 +90,11 @@ describe('FunctionHost', () => {
     expect(remaining).toBeLessThanOrEqual(5000);
   });
 
-  it('keeps module state in a warm sandbox and returns null for an undefined result', async () => {
-    const { host: h, output } = host(HANDLER);
+  it('keeps module state in a warm sandbox and returns null for an undefined result', async ({
+    expect,
+    onTestFinished,
+  }) => {
+    const { host: h, output } = host(onTestFinished, HANDLER);
     const first = (await h.invoke({})).payload as Echo;
     const second = (await h.invoke({})).payload as Echo;
     expect([first.calls, second.calls]).toEqual([1, 2]);
@@ -101,16 +110,19 @@ describe('FunctionHost', () => {
       ]);
   });
 
-  it('reports a thrown error with its type and keeps the sandbox', async () => {
-    const { host: h } = host(HANDLER);
+  it('reports a thrown error with its type and keeps the sandbox', async ({ expect, onTestFinished }) => {
+    const { host: h } = host(onTestFinished, HANDLER);
     const error = await h.invoke({ action: 'throw' }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(InvocationError);
     expect(error).toMatchObject({ errorType: 'BoomError', message: 'Stack-Fn-ABC: BoomError: boom' });
     expect(((await h.invoke({})).payload as Echo).calls).toBe(2);
   });
 
-  it('times out an invocation and discards its sandbox (the next one starts cold)', async () => {
-    const { host: h } = host(HANDLER, { timeoutSeconds: 1 });
+  it('times out an invocation and discards its sandbox (the next one starts cold)', async ({
+    expect,
+    onTestFinished,
+  }) => {
+    const { host: h } = host(onTestFinished, HANDLER, { timeoutSeconds: 1 });
     const warm = (await h.invoke({})).payload as Echo;
     const error = await h.invoke({ action: 'hang' }).catch((e: unknown) => e);
     expect(error).toMatchObject({
@@ -122,22 +134,31 @@ describe('FunctionHost', () => {
     expect(fresh.threadId).not.toBe(warm.threadId);
   });
 
-  it('does not count the init phase against the function timeout (as Lambda)', async () => {
+  it('does not count the init phase against the function timeout (as Lambda)', async ({
+    expect,
+    onTestFinished,
+  }) => {
     // Module init takes longer than the 1 s timeout; the invocation itself is quick.
-    const { host: h } = host(HANDLER, { timeoutSeconds: 1, environment: { INIT_DELAY_MS: '1500' } });
+    const { host: h } = host(onTestFinished, HANDLER, {
+      timeoutSeconds: 1,
+      environment: { INIT_DELAY_MS: '1500' },
+    });
     expect(((await h.invoke({})).payload as Echo).calls).toBe(1);
   });
 
-  it('never runs more invocations at once than maxSandboxes', async () => {
-    const { host: h } = host(HANDLER, {}, 1);
+  it('never runs more invocations at once than maxSandboxes', async ({ expect, onTestFinished }) => {
+    const { host: h } = host(onTestFinished, HANDLER, {}, 1);
     const results = await Promise.all([h.invoke({}), h.invoke({}), h.invoke({})]);
     const threads = new Set(results.map((r) => (r.payload as Echo).threadId));
     expect(threads.size).toBe(1);
     expect(results.map((r) => (r.payload as Echo).calls).sort()).toEqual([1, 2, 3]);
   });
 
-  it('names the handler module it could not find, on every invocation', async () => {
-    const { host: h } = host(undefined);
+  it('names the handler module it could not find, on every invocation', async ({
+    expect,
+    onTestFinished,
+  }) => {
+    const { host: h } = host(onTestFinished, undefined);
     for (let i = 0; i < 2; i++) {
       await expect(h.invoke({})).rejects.toThrow(
         /no module for handler 'index\.handler' in .* \(\.mjs, \.js or \.cjs\)/,
@@ -145,8 +166,8 @@ describe('FunctionHost', () => {
     }
   });
 
-  it('refuses invocations once closed', async () => {
-    const { host: h } = host(HANDLER);
+  it('refuses invocations once closed', async ({ expect, onTestFinished }) => {
+    const { host: h } = host(onTestFinished, HANDLER);
     await h.invoke({});
     await h.close();
     await expect(h.invoke({})).rejects.toMatchObject({ errorType: 'HostClosed' });
