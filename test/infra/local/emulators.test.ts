@@ -6,6 +6,7 @@
 import { CreateTableCommand, DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { startEmulators } from '../../../infra/local/emulators.ts';
+import { tableActive } from '../../unit/helpers/aws.ts';
 
 describe('startEmulators().stop()', () => {
   it('answers the requests it is handling before closing the stores', async () => {
@@ -19,6 +20,7 @@ describe('startEmulators().stop()', () => {
         BillingMode: 'PAY_PER_REQUEST',
       }),
     );
+    await tableActive(dynamodb, 'inflight');
     const puts = Array.from({ length: 200 }, (_, i) =>
       dynamodb.send(
         new PutItemCommand({
