@@ -10,16 +10,20 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { OrderEventsError } from '../lambdas/shared/errors.ts';
 
-/** SNS message attributes that the OrderPlaced publisher sets (see the event contract). */
-export type MessageAttributeName = 'eventType' | 'total';
+/**
+ * Fields of the OrderPlaced event (dotted paths into the message body) a subscription may filter on.
+ * Filters match the event itself (FilterPolicyScope MessageBody), never a copy of it in message
+ * attributes that could be missing or disagree with the body.
+ */
+export type EventField = 'eventType' | 'data.total' | 'data.currency';
 
-/** Matches a String attribute against an allow-list (SNS `["a","b"]`). */
+/** Matches a string field against an allow-list (SNS `["a","b"]`). */
 export interface StringAttributeFilter {
   readonly kind: 'string';
   readonly allowlist: readonly string[];
 }
 
-/** Matches a Number attribute with numeric bounds (SNS `{"numeric":[">=",100]}`); at least one bound. */
+/** Matches a number field with numeric bounds (SNS `{"numeric":[">=",100]}`); at least one bound. */
 export interface NumericAttributeFilter {
   readonly kind: 'numeric';
   readonly greaterThan?: number;
@@ -28,14 +32,14 @@ export interface NumericAttributeFilter {
   readonly lessThanOrEqualTo?: number;
 }
 
-/** One attribute condition of a filter policy. */
+/** One field condition of a filter policy. */
 export type AttributeFilter = StringAttributeFilter | NumericAttributeFilter;
 
 /**
- * A subscription filter policy on message attributes (all conditions must match). Keys are limited
- * to the attributes the publisher sets, so a typo cannot silently filter everything out.
+ * A subscription filter policy on the event body (all conditions must match). Keys are limited to
+ * fields of the contract, so a typo cannot silently filter everything out.
  */
-export type FilterPolicy = Readonly<Partial<Record<MessageAttributeName, AttributeFilter>>>;
+export type FilterPolicy = Readonly<Partial<Record<EventField, AttributeFilter>>>;
 
 /** Alarm thresholds of one service. */
 export interface AlarmThresholds {
@@ -51,7 +55,7 @@ export interface ServiceConfig {
   readonly name: string;
   /** Handler file relative to the repository root, exporting `handler`. */
   readonly entry: string;
-  /** Subscription filter policy; absent = every message on the topic. */
+  /** Subscription filter policy on the event body; absent = every message on the topic. */
   readonly filterPolicy?: FilterPolicy;
   /** Records per invocation (1–10 for FIFO; above 10 needs a batching window). */
   readonly batchSize: number;
@@ -92,7 +96,7 @@ export const MAX_VISIBILITY_TIMEOUT_SECONDS = 12 * 3600;
 const DAY = 24 * 3600;
 
 /**
- * The consumer services. All receive `order.placed`; high-value only orders with total >= 100.
+ * The consumer services. All receive `order.placed`; high-value only orders with data.total >= 100.
  * Idempotency expiry = queue retention (4 d) + DLQ retention (14 d) = 18 d, see
  * {@link redeliveryHorizonSeconds}.
  */
@@ -142,7 +146,7 @@ export const SERVICES: readonly ServiceConfig[] = [
     entry: 'lambdas/high-value/handler.ts',
     filterPolicy: {
       eventType: { kind: 'string', allowlist: ['order.placed'] },
-      total: { kind: 'numeric', greaterThanOrEqualTo: 100 },
+      'data.total': { kind: 'numeric', greaterThanOrEqualTo: 100 },
     },
     batchSize: 5,
     maxBatchingWindowSeconds: 0,

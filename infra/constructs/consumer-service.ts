@@ -5,7 +5,7 @@ import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { type IKey, Key } from 'aws-cdk-lib/aws-kms';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
-import { type ITopic, SubscriptionFilter } from 'aws-cdk-lib/aws-sns';
+import { FilterOrPolicy, type ITopic, SubscriptionFilter } from 'aws-cdk-lib/aws-sns';
 import { SqsSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
@@ -74,13 +74,38 @@ function toSubscriptionFilter(filter: AttributeFilter): SubscriptionFilter {
   });
 }
 
-/** Converts the typed config filter policy to the CDK one. */
-export function toSnsFilterPolicy(policy: FilterPolicy): Record<string, SubscriptionFilter> {
-  const out: Record<string, SubscriptionFilter> = {};
-  for (const [attribute, filter] of Object.entries(policy)) {
-    if (filter !== undefined) out[attribute] = toSubscriptionFilter(filter);
+interface FieldTree {
+  [key: string]: FieldTree | SubscriptionFilter;
+}
+
+/**
+ * Converts the typed config filter policy (dotted event fields) to the nested CDK policy on the
+ * message body: `data.total` becomes `{ data: { total: [...] } }`.
+ */
+export function toSnsBodyFilterPolicy(policy: FilterPolicy): Record<string, FilterOrPolicy> {
+  const tree: FieldTree = {};
+  for (const [path, filter] of Object.entries(policy)) {
+    if (filter === undefined) continue;
+    const parts = path.split('.');
+    let node = tree;
+    for (const part of parts.slice(0, -1)) {
+      const next = node[part];
+      const child: FieldTree = next === undefined || next instanceof SubscriptionFilter ? {} : next;
+      node[part] = child;
+      node = child;
+    }
+    node[parts[parts.length - 1] as string] = toSubscriptionFilter(filter);
   }
-  return out;
+  const convert = (t: FieldTree): Record<string, FilterOrPolicy> =>
+    Object.fromEntries(
+      Object.entries(t).map(([key, value]) => [
+        key,
+        value instanceof SubscriptionFilter
+          ? FilterOrPolicy.filter(value)
+          : FilterOrPolicy.policy(convert(value)),
+      ]),
+    );
+  return convert(tree);
 }
 
 /**
@@ -160,7 +185,7 @@ export class ConsumerService extends Construct {
         deadLetterQueue: this.subscriptionDeadLetterQueue,
         ...(service.filterPolicy === undefined
           ? {}
-          : { filterPolicy: toSnsFilterPolicy(service.filterPolicy) }),
+          : { filterPolicyWithMessageBody: toSnsBodyFilterPolicy(service.filterPolicy) }),
       }),
     );
 
@@ -225,16 +250,11 @@ export class ConsumerService extends Construct {
         conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${service.name}#*`] } },
       }),
     );
+    // Exactly what the effect adapters send: conditional PutItem / UpdateItem, and TransactWriteItems,
+    // which IAM authorizes per contained action (Put → PutItem, Update → UpdateItem); no reads.
     role.addToPrincipalPolicy(
       new PolicyStatement({
-        actions: [
-          'dynamodb:GetItem',
-          'dynamodb:Query',
-          'dynamodb:PutItem',
-          'dynamodb:UpdateItem',
-          'dynamodb:BatchWriteItem',
-          'dynamodb:ConditionCheckItem',
-        ],
+        actions: ['dynamodb:PutItem', 'dynamodb:UpdateItem'],
         resources: [this.effectTable.tableArn],
       }),
     );

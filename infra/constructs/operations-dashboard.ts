@@ -147,7 +147,13 @@ export class OperationsDashboard extends Construct {
         new GraphWidget({
           title: `${s.name}: records`,
           width: 6,
-          left: [custom('processed'), custom('duplicate'), custom('failed'), custom('poisoned')],
+          left: [
+            custom('processed'),
+            custom('duplicate'),
+            custom('skipped'),
+            custom('failed'),
+            custom('poisoned'),
+          ],
         }),
       );
     }

@@ -13,6 +13,9 @@ import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import cliProgress from 'cli-progress';
 import { Command } from 'commander';
+import { emailKey } from '../../lambdas/email/adapters.ts';
+import { reviewKey } from '../../lambdas/high-value/adapters.ts';
+import { reservationKey, stockKey } from '../../lambdas/inventory/adapters.ts';
 import type { OrderInput } from '../../lambdas/shared/contract.ts';
 import { OrderEventsError } from '../../lambdas/shared/errors.ts';
 import { wholeNumber } from './cli-options.ts';
@@ -160,7 +163,7 @@ async function seedStock(runtime: LocalRuntime, doc: DynamoDBDocumentClient): Pr
   const table = output(runtime, 'InventoryEffectTableName');
   for (const sku of SKUS) {
     await doc.send(
-      new PutCommand({ TableName: table, Item: { pk: `SKU#${sku}`, sk: 'STOCK', available: INITIAL_STOCK } }),
+      new PutCommand({ TableName: table, Item: { ...stockKey(sku), available: INITIAL_STOCK } }),
     );
   }
 }
@@ -219,7 +222,12 @@ async function runScenario(
   await post(duplicate);
   step(`duplicate publish: order ${duplicate.orderId} placed again (same eventId)`);
 
-  const poisonBody = `{"eventType":"order.placed","broken":${randomUUID()}`;
+  // JSON that every subscription's body filter admits (data.total >= 100) but the contract rejects.
+  const poisonBody = JSON.stringify({
+    eventType: 'order.placed',
+    data: { total: 999 },
+    broken: randomUUID(),
+  });
   await clients.sns.send(
     new PublishCommand({
       TopicArn: output(runtime, 'TopicArn'),
@@ -230,7 +238,7 @@ async function runScenario(
       },
     }),
   );
-  step('poison: a malformed body published straight to the topic');
+  step('poison: a body that breaks the contract published straight to the topic');
 
   const high = Array.from({ length: 5 }, () => makeOrder(index++, true));
   for (const order of high) await post(order);
@@ -362,19 +370,23 @@ async function verify(runtime: LocalRuntime, clients: Clients, scenario: Scenari
   };
 
   const email = await scanAll(clients.doc, output(runtime, 'EmailEffectTableName'));
-  expectOnce('email', perOrder(email, 'EMAIL#'), orders);
+  expectOnce('email', perOrder(email, emailKey('', '').sk), orders);
 
   const inventory = await scanAll(clients.doc, output(runtime, 'InventoryEffectTableName'));
+  // One reservation record per order, listing every SKU once (reserved or backordered).
   const movements = new Map<string, number>();
-  for (const [pk, n] of perOrder(inventory, 'RESERVED#')) movements.set(pk, n);
-  for (const [pk, n] of perOrder(inventory, 'BACKORDER#')) movements.set(pk, (movements.get(pk) ?? 0) + n);
+  for (const item of inventory) {
+    if (!String(item.sk).startsWith(reservationKey('', '').sk)) continue;
+    const lines = [...(item.reserved as unknown[]), ...(item.backordered as unknown[])].length;
+    movements.set(String(item.pk), (movements.get(String(item.pk)) ?? 0) + lines);
+  }
   expectOnce('inventory', movements, orders, (o) => new Set(o.items.map((i) => i.sku)).size);
   for (const sku of SKUS) {
     const reserved = orders
       .flatMap((o) => o.items)
       .filter((i) => i.sku === sku)
       .reduce((s, i) => s + i.quantity, 0);
-    const stock = inventory.find((i) => i.pk === `SKU#${sku}` && i.sk === 'STOCK');
+    const stock = inventory.find((i) => i.pk === stockKey(sku).pk && i.sk === stockKey(sku).sk);
     if (Number(stock?.available) !== INITIAL_STOCK - reserved) {
       problems.push(
         `inventory: ${sku} available ${String(stock?.available)}, expected ${INITIAL_STOCK - reserved}`,
@@ -395,7 +407,7 @@ async function verify(runtime: LocalRuntime, clients: Clients, scenario: Scenari
   const reviews = await scanAll(clients.doc, output(runtime, 'HighValueEffectTableName'));
   expectOnce(
     'high-value',
-    perOrder(reviews, 'REVIEW#'),
+    perOrder(reviews, reviewKey('', '').sk),
     orders.filter((o) => o.total >= HIGH_VALUE_THRESHOLD),
   );
 

@@ -1,22 +1,37 @@
-/** DynamoDB implementation of the analytics port (item shape: see docs/contract.md). */
-import { type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+/** DynamoDB implementation of the analytics port (item shapes: see docs/contract.md). */
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { writeEffectOnce } from '../shared/effects.ts';
 import type { DailyTotalsPort } from './analytics.ts';
 
 /** Key of a day's totals item. */
 export const dayKey = (day: string) => ({ pk: `DAY#${day}`, sk: 'TOTALS' });
 
-/** {@link DailyTotalsPort} over the analytics effect table (ADD keeps concurrent updates exact). */
+/** Key of the per-event marker: the event has been counted (in the totals of `day`). */
+export const countedKey = (eventId: string) => ({ pk: `EVENT#${eventId}`, sk: 'COUNTED' });
+
+/**
+ * {@link DailyTotalsPort} over the analytics effect table: the marker and the `ADD` commit in one
+ * transaction, so an event is counted once whatever runs it again (ADD keeps concurrent updates exact).
+ */
 export function dynamoDailyTotals(db: DynamoDBDocumentClient, tableName: string): DailyTotalsPort {
   return {
-    async add(day, orders, revenue) {
-      await db.send(
-        new UpdateCommand({
-          TableName: tableName,
-          Key: dayKey(day),
-          UpdateExpression: 'ADD orders :o, revenue :r',
-          ExpressionAttributeValues: { ':o': orders, ':r': revenue },
-        }),
-      );
-    },
+    add: (eventId, day, orders, revenue) =>
+      writeEffectOnce(db, {
+        service: 'analytics',
+        eventId,
+        tableName,
+        // No `orders`/`revenue` attributes here: readers sum those over the table.
+        marker: { ...countedKey(eventId), eventId, day, total: revenue },
+        writes: [
+          {
+            Update: {
+              TableName: tableName,
+              Key: dayKey(day),
+              UpdateExpression: 'ADD orders :o, revenue :r',
+              ExpressionAttributeValues: { ':o': orders, ':r': revenue },
+            },
+          },
+        ],
+      }),
   };
 }

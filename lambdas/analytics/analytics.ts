@@ -1,10 +1,14 @@
 /** Analytics service: daily order count and revenue. */
 import type { OrderPlaced } from '../shared/contract.ts';
+import type { EffectOutcome } from '../shared/effects.ts';
 
 /** Storage of per-day counters. */
 export interface DailyTotalsPort {
-  /** Atomically adds `orders` and `revenue` to the counters of `day` (YYYY-MM-DD). */
-  add(day: string, orders: number, revenue: number): Promise<void>;
+  /**
+   * Adds `orders` and `revenue` to the counters of `day` (YYYY-MM-DD) once per `eventId`: a second
+   * call for the same event changes nothing and answers `already-applied`.
+   */
+  add(eventId: string, day: string, orders: number, revenue: number): Promise<EffectOutcome>;
 }
 
 /** The UTC day (YYYY-MM-DD) an event occurred on. */
@@ -12,15 +16,12 @@ export function eventDay(event: OrderPlaced): string {
   return new Date(event.occurredAt).toISOString().slice(0, 10);
 }
 
-/**
- * Adds the order to its day's totals. Not idempotent by itself (each call adds again): run it
- * behind the idempotency layer.
- */
+/** Adds the order to its day's totals, once per event (the port guarantees it). */
 export async function recordOrderTotals(
   event: OrderPlaced,
   totals: DailyTotalsPort,
-): Promise<{ day: string; revenue: number }> {
+): Promise<{ outcome: EffectOutcome; day: string; revenue: number }> {
   const day = eventDay(event);
-  await totals.add(day, 1, event.data.total);
-  return { day, revenue: event.data.total };
+  const outcome = await totals.add(event.eventId, day, 1, event.data.total);
+  return { outcome, day, revenue: event.data.total };
 }

@@ -1,8 +1,9 @@
 /** AWS implementations of the email ports (item shape: see docs/contract.md). */
-import { randomUUID } from 'node:crypto';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
-import { type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
-import type { EmailTransport, NotificationLog } from './email.ts';
+import { type DynamoDBDocumentClient, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { OrderEventsError } from '../shared/errors.ts';
+import type { EmailTransport, Outbox, OutboxState } from './email.ts';
 
 /** Sends through SESv2 SendEmail from `fromAddress`. */
 export function sesTransport(ses: SESv2Client, fromAddress: string): EmailTransport {
@@ -25,27 +26,61 @@ export function sesTransport(ses: SESv2Client, fromAddress: string): EmailTransp
   };
 }
 
-/** Sends nothing: the notification record is the whole effect (no SES sender configured). */
+/** Sends nothing: the outbox record is the whole effect (no SES sender configured). */
 export const recordOnlyTransport: EmailTransport = { name: 'record-only', send: async () => {} };
 
-/** {@link NotificationLog} over the email effect table: one item per send. */
-export function dynamoNotificationLog(db: DynamoDBDocumentClient, tableName: string): NotificationLog {
+/** Key of an event's outbox record (deterministic: one record per event). */
+export const emailKey = (orderId: string, eventId: string) => ({
+  pk: `ORDER#${orderId}`,
+  sk: `EMAIL#${eventId}`,
+});
+
+/** The `state` of the item DynamoDB returned with a failed condition (ReturnValuesOnConditionCheckFailure). */
+function stateOf(error: ConditionalCheckFailedException): OutboxState {
+  // Errors are not unmarshalled by the document client: the item is in AttributeValue form.
+  const state = error.Item?.state?.S;
+  if (state === 'pending' || state === 'sent') return state;
+  throw new OrderEventsError(`outbox record has no valid state (${JSON.stringify(error.Item)})`, {
+    cause: error,
+  });
+}
+
+/** {@link Outbox} over the email effect table: one item per event, `pending` then `sent`. */
+export function dynamoOutbox(db: DynamoDBDocumentClient, tableName: string): Outbox {
   return {
-    async record(n) {
-      await db.send(
-        new PutCommand({
-          TableName: tableName,
-          Item: {
-            pk: `ORDER#${n.orderId}`,
-            sk: `EMAIL#${n.sentAt}#${randomUUID()}`,
-            eventId: n.eventId,
-            to: n.to,
-            subject: n.subject,
-            transport: n.transport,
-            sentAt: n.sentAt,
-          },
-        }),
-      );
+    async open(intent) {
+      try {
+        await db.send(
+          new PutCommand({
+            TableName: tableName,
+            Item: { ...emailKey(intent.orderId, intent.eventId), ...intent, state: 'pending' },
+            ConditionExpression: 'attribute_not_exists(pk)',
+            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+          }),
+        );
+        return 'recorded';
+      } catch (error) {
+        if (error instanceof ConditionalCheckFailedException) return stateOf(error);
+        throw error;
+      }
+    },
+    async markSent(intent, sentAt) {
+      try {
+        await db.send(
+          new UpdateCommand({
+            TableName: tableName,
+            Key: emailKey(intent.orderId, intent.eventId),
+            UpdateExpression: 'SET #state = :sent, sentAt = :at',
+            ConditionExpression: '#state = :pending',
+            ExpressionAttributeNames: { '#state': 'state' },
+            ExpressionAttributeValues: { ':sent': 'sent', ':pending': 'pending', ':at': sentAt },
+          }),
+        );
+        return 'applied';
+      } catch (error) {
+        if (error instanceof ConditionalCheckFailedException) return 'already-applied';
+        throw error;
+      }
     },
   };
 }

@@ -1,5 +1,11 @@
-/** Email service: sends the order confirmation and records every send. */
+/**
+ * Email service: sends the order confirmation through an outbox. The intent is recorded (keyed by
+ * the event) before the send and marked sent after it, so an event whose record says `sent` is never
+ * sent again. The send itself leaves the system and cannot share a transaction with the record: a
+ * crash after the send and before the mark sends once more on the rerun (see docs/architecture.md).
+ */
 import type { OrderPlaced } from '../shared/contract.ts';
+import type { EffectOutcome } from '../shared/effects.ts';
 
 /** An email to send. */
 export interface EmailMessage {
@@ -14,27 +20,45 @@ export interface EmailTransport {
   send(message: EmailMessage): Promise<void>;
 }
 
-/** One sent notification, as recorded. */
-export interface NotificationRecord {
+/** The confirmation an event asks for, as the outbox records it. */
+export interface EmailIntent {
   readonly orderId: string;
   readonly eventId: string;
   readonly to: string;
   readonly subject: string;
   readonly transport: EmailTransport['name'];
-  readonly sentAt: string;
 }
 
-/** Storage of sent notifications (one record per send). */
-export interface NotificationLog {
-  record(notification: NotificationRecord): Promise<void>;
+/** State of an event's outbox record. */
+export type OutboxState = 'pending' | 'sent';
+
+/** The outbox: one record per event, `pending` until the email has left, then `sent`. */
+export interface Outbox {
+  /**
+   * Records `intent` as `pending` unless the event already has a record.
+   * @returns `recorded` (new), or the state of the record that was there
+   */
+  open(intent: EmailIntent): Promise<'recorded' | OutboxState>;
+  /**
+   * Marks the event's record `sent` (only from `pending`).
+   * @returns `applied`, or `already-applied` when it was already `sent` (another attempt sent too)
+   */
+  markSent(intent: EmailIntent, sentAt: string): Promise<EffectOutcome>;
 }
 
 /** Ports of {@link sendOrderConfirmation}. */
 export interface EmailPorts {
   readonly transport: EmailTransport;
-  readonly log: NotificationLog;
+  readonly outbox: Outbox;
   /** Clock, injectable for tests. @default () => new Date() */
   readonly now?: () => Date;
+}
+
+/** What {@link sendOrderConfirmation} did. */
+export interface ConfirmationResult extends EmailIntent {
+  readonly outcome: EffectOutcome;
+  /** When this attempt sent it; absent when the record already said sent. */
+  readonly sentAt?: string;
 }
 
 /** The confirmation email of an order. */
@@ -57,23 +81,24 @@ export function confirmationEmail(event: OrderPlaced): EmailMessage {
 }
 
 /**
- * Sends the confirmation and records the send. Not idempotent by itself (each call sends and
- * records again): run it behind the idempotency layer.
+ * Sends the order confirmation at most once per event as far as the outbox can tell: records the
+ * intent, sends unless the record says `sent`, then marks it `sent`. A `pending` record left by an
+ * attempt that died is sent by the next one.
  */
 export async function sendOrderConfirmation(
   event: OrderPlaced,
   ports: EmailPorts,
-): Promise<NotificationRecord> {
+): Promise<ConfirmationResult> {
   const message = confirmationEmail(event);
-  await ports.transport.send(message);
-  const notification: NotificationRecord = {
+  const intent: EmailIntent = {
     orderId: event.data.orderId,
     eventId: event.eventId,
     to: message.to,
     subject: message.subject,
     transport: ports.transport.name,
-    sentAt: (ports.now ?? (() => new Date()))().toISOString(),
   };
-  await ports.log.record(notification);
-  return notification;
+  if ((await ports.outbox.open(intent)) === 'sent') return { ...intent, outcome: 'already-applied' };
+  await ports.transport.send(message);
+  const sentAt = (ports.now ?? (() => new Date()))().toISOString();
+  return { ...intent, outcome: await ports.outbox.markSent(intent, sentAt), sentAt };
 }

@@ -4,7 +4,7 @@ import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { readConsumerConfig } from '../shared/config.ts';
 import { createSqsConsumer } from '../shared/consumer.ts';
-import { dynamoNotificationLog, recordOnlyTransport, sesTransport } from './adapters.ts';
+import { dynamoOutbox, recordOnlyTransport, sesTransport } from './adapters.ts';
 import { sendOrderConfirmation } from './email.ts';
 
 const config = readConsumerConfig();
@@ -12,7 +12,7 @@ const dynamodb = new DynamoDBClient({});
 const fromAddress = process.env.SES_FROM_ADDRESS?.trim();
 const ports = {
   transport: fromAddress ? sesTransport(new SESv2Client({}), fromAddress) : recordOnlyTransport,
-  log: dynamoNotificationLog(DynamoDBDocumentClient.from(dynamodb), config.effectTableName),
+  outbox: dynamoOutbox(DynamoDBDocumentClient.from(dynamodb), config.effectTableName),
 };
 
 /** SQS event source handler (ReportBatchItemFailures). */

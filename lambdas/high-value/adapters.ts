@@ -1,26 +1,33 @@
 /** DynamoDB implementation of the high-value port (item shape: see docs/contract.md). */
-import { randomUUID } from 'node:crypto';
-import { type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { writeEffectOnce } from '../shared/effects.ts';
 import type { ReviewPort } from './high-value.ts';
 
-/** {@link ReviewPort} over the high-value effect table: one item per opened case. */
+/** Key of the review case an event opens (deterministic: the event can open only this one). */
+export const reviewKey = (orderId: string, eventId: string) => ({
+  pk: `ORDER#${orderId}`,
+  sk: `REVIEW#${eventId}`,
+});
+
+/**
+ * {@link ReviewPort} over the high-value effect table: the case item is its own per-event marker
+ * (written only if absent), so an event opens at most one case.
+ */
 export function dynamoReviewPort(db: DynamoDBDocumentClient, tableName: string): ReviewPort {
   return {
-    async open(c) {
-      await db.send(
-        new PutCommand({
-          TableName: tableName,
-          Item: {
-            pk: `ORDER#${c.orderId}`,
-            sk: `REVIEW#${randomUUID()}`,
-            eventId: c.eventId,
-            total: c.total,
-            customerId: c.customerId,
-            status: 'open',
-            openedAt: new Date().toISOString(),
-          },
-        }),
-      );
-    },
+    open: (c) =>
+      writeEffectOnce(db, {
+        service: 'high-value',
+        eventId: c.eventId,
+        tableName,
+        marker: {
+          ...reviewKey(c.orderId, c.eventId),
+          eventId: c.eventId,
+          total: c.total,
+          customerId: c.customerId,
+          status: 'open',
+          openedAt: new Date().toISOString(),
+        },
+      }),
   };
 }

@@ -1,10 +1,11 @@
 /** High-value service: opens a manual review case for large orders. */
 import type { OrderPlaced } from '../shared/contract.ts';
+import type { EffectOutcome, RecordOutcome } from '../shared/effects.ts';
 
 /**
  * Orders with a total at or above this amount are reviewed. The subscription filter policy
- * (total >= 100) already selects them; the function checks again so a loosened filter cannot open
- * cases for small orders.
+ * (`data.total >= 100` on the message body) already selects them; the function checks again so a
+ * loosened filter cannot open cases for small orders.
  */
 export const HIGH_VALUE_THRESHOLD = 100;
 
@@ -18,19 +19,20 @@ export interface ReviewCase {
 
 /** Storage of review cases. */
 export interface ReviewPort {
-  open(reviewCase: ReviewCase): Promise<void>;
+  /** Opens the case of `reviewCase.eventId` once: a second call answers `already-applied`. */
+  open(reviewCase: ReviewCase): Promise<EffectOutcome>;
 }
 
 /**
- * Opens a review case for an order at or above {@link HIGH_VALUE_THRESHOLD}; smaller orders are
- * skipped. Not idempotent by itself (each call opens another case): run it behind the idempotency layer.
+ * Opens a review case for an order at or above {@link HIGH_VALUE_THRESHOLD}, once per event (the
+ * port guarantees it); smaller orders are `skipped`.
  */
 export async function openReviewCase(
   event: OrderPlaced,
   reviews: ReviewPort,
-): Promise<{ opened: boolean; total: number }> {
+): Promise<{ outcome: RecordOutcome; total: number }> {
   const { orderId, customerId, total } = event.data;
-  if (total < HIGH_VALUE_THRESHOLD) return { opened: false, total };
-  await reviews.open({ orderId, eventId: event.eventId, customerId, total });
-  return { opened: true, total };
+  if (total < HIGH_VALUE_THRESHOLD) return { outcome: 'skipped', total };
+  const outcome = await reviews.open({ orderId, eventId: event.eventId, customerId, total });
+  return { outcome, total };
 }

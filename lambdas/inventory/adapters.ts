@@ -1,49 +1,59 @@
-/** DynamoDB implementation of the inventory ports (item shapes: see docs/contract.md). */
-import { randomUUID } from 'node:crypto';
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { type DynamoDBDocumentClient, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { OrderRef, StockPort } from './inventory.ts';
+/** DynamoDB implementation of the inventory port (item shapes: see docs/contract.md). */
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { EffectCancelledError, writeEffectOnce } from '../shared/effects.ts';
+import type { StockPort } from './inventory.ts';
 
-/** Partition key of a SKU's stock item. */
+/** Key of a SKU's stock item. */
 export const stockKey = (sku: string) => ({ pk: `SKU#${sku}`, sk: 'STOCK' });
 
-/** {@link StockPort} over the inventory effect table. */
+/**
+ * Key of an event's reservation record: what it reserved and backordered. It is also the event's
+ * marker, so it exists exactly when the stock movements of the event have been applied.
+ */
+export const reservationKey = (orderId: string, eventId: string) => ({
+  pk: `ORDER#${orderId}`,
+  sk: `RESERVATION#${eventId}`,
+});
+
+/**
+ * {@link StockPort} over the inventory effect table: ONE transaction holds the reservation record
+ * (marker, written only if absent) and one conditional decrement per reserved SKU. A SKU whose
+ * condition fails cancels the whole transaction; its position in the cancellation reasons names it.
+ */
 export function dynamoStockPort(db: DynamoDBDocumentClient, tableName: string): StockPort {
-  const put = async (ref: OrderRef, kind: 'RESERVED' | 'BACKORDER', sku: string, quantity: number) => {
-    await db.send(
-      new PutCommand({
-        TableName: tableName,
-        Item: {
-          pk: `ORDER#${ref.orderId}`,
-          sk: `${kind}#${sku}#${randomUUID()}`,
-          eventId: ref.eventId,
-          sku,
-          quantity,
-          createdAt: new Date().toISOString(),
-        },
-      }),
-    );
-  };
   return {
-    async tryReserve(sku, quantity) {
+    async commit(ref, plan) {
       try {
-        await db.send(
-          new UpdateCommand({
-            TableName: tableName,
-            Key: stockKey(sku),
-            UpdateExpression: 'SET available = available - :q',
-            // attribute_exists keeps an unknown SKU from being created with a negative level.
-            ConditionExpression: 'attribute_exists(available) AND available >= :q',
-            ExpressionAttributeValues: { ':q': quantity },
-          }),
-        );
-        return true;
+        const outcome = await writeEffectOnce(db, {
+          service: 'inventory',
+          eventId: ref.eventId,
+          tableName,
+          marker: {
+            ...reservationKey(ref.orderId, ref.eventId),
+            eventId: ref.eventId,
+            reserved: plan.reserve,
+            backordered: plan.backorder,
+            createdAt: new Date().toISOString(),
+          },
+          writes: plan.reserve.map(({ sku, quantity }) => ({
+            Update: {
+              TableName: tableName,
+              Key: stockKey(sku),
+              UpdateExpression: 'SET available = available - :q',
+              // attribute_exists keeps an unknown SKU from being created with a negative level.
+              ConditionExpression: 'attribute_exists(available) AND available >= :q',
+              ExpressionAttributeValues: { ':q': quantity },
+            },
+          })),
+        });
+        return { outcome };
       } catch (error) {
-        if (error instanceof ConditionalCheckFailedException) return false;
-        throw error;
+        if (!(error instanceof EffectCancelledError)) throw error;
+        const skus = plan.reserve
+          .filter((_, i) => error.codes[i] === 'ConditionalCheckFailed')
+          .map((l) => l.sku);
+        return { outcome: 'short', skus };
       }
     },
-    recordReservation: (ref, sku, quantity) => put(ref, 'RESERVED', sku, quantity),
-    recordBackorder: (ref, sku, quantity) => put(ref, 'BACKORDER', sku, quantity),
   };
 }

@@ -1,8 +1,10 @@
 /**
- * Inventory service: reserves stock for every SKU of an order. Short stock is a business outcome
- * (a backorder), not an error, so it is recorded and never retried.
+ * Inventory service: reserves stock for every SKU of an order, all SKUs in one atomic write. Short
+ * stock is a business outcome (a backorder), not an error, so it is recorded and never retried.
  */
 import type { OrderPlaced } from '../shared/contract.ts';
+import type { EffectOutcome } from '../shared/effects.ts';
+import { OrderEventsError } from '../shared/errors.ts';
 
 /** A reference to the order a stock movement belongs to. */
 export interface OrderRef {
@@ -10,21 +12,38 @@ export interface OrderRef {
   readonly eventId: string;
 }
 
-/** Storage of stock levels and of reservation/backorder records. */
-export interface StockPort {
-  /** Decrements `available` of `sku` by `quantity` only if enough is available; false otherwise (incl. unknown SKU). */
-  tryReserve(sku: string, quantity: number): Promise<boolean>;
-  /** Records a successful reservation. */
-  recordReservation(ref: OrderRef, sku: string, quantity: number): Promise<void>;
-  /** Records a backorder for stock that was not available. */
-  recordBackorder(ref: OrderRef, sku: string, quantity: number): Promise<void>;
+/** A quantity of one SKU. */
+export interface SkuQuantity {
+  readonly sku: string;
+  readonly quantity: number;
 }
 
-/** Outcome per SKU (quantities of repeated SKUs are summed). */
-export interface ReservationResult {
-  readonly reserved: { sku: string; quantity: number }[];
-  readonly backordered: { sku: string; quantity: number }[];
+/** What to commit for an order: the SKUs to take from stock and the ones to backorder. */
+export interface ReservationPlan {
+  readonly reserve: readonly SkuQuantity[];
+  readonly backorder: readonly SkuQuantity[];
 }
+
+/** Result of {@link StockPort.commit}: done (now or before), or nothing applied because SKUs were short. */
+export type CommitResult =
+  | { readonly outcome: EffectOutcome }
+  | { readonly outcome: 'short'; readonly skus: readonly string[] };
+
+/** Storage of stock levels and of the reservation record of each event. */
+export interface StockPort {
+  /**
+   * All or nothing, once per `ref.eventId`: decrements `available` of every `reserve` SKU (only if
+   * that much is available; an unknown SKU is never available) and records the plan.
+   * `already-applied` if the event's reservation was committed before (nothing changes);
+   * `short` (nothing applied) names the `reserve` SKUs that did not have enough stock.
+   */
+  commit(ref: OrderRef, plan: ReservationPlan): Promise<CommitResult>;
+}
+
+/** Outcome of {@link reserveInventory}. */
+export type ReservationResult =
+  | { readonly outcome: 'applied'; readonly reserved: SkuQuantity[]; readonly backordered: SkuQuantity[] }
+  | { readonly outcome: 'already-applied' };
 
 /** Sums the quantities of repeated SKUs so each SKU is decremented once, atomically. */
 export function quantitiesBySku(event: OrderPlaced): Map<string, number> {
@@ -34,20 +53,29 @@ export function quantitiesBySku(event: OrderPlaced): Map<string, number> {
 }
 
 /**
- * Reserves stock for each SKU of the order (one conditional decrement per SKU); a SKU that is short
- * gets a backorder record instead. Not idempotent by itself: run it behind the idempotency layer.
+ * Reserves stock for every SKU of the order in one commit; a SKU that is short is backordered
+ * instead and the commit is tried again with the rest (each try has fewer SKUs to reserve, so at
+ * most one try per SKU plus one). Once per event: the port's commit carries the per-event marker.
  */
 export async function reserveInventory(event: OrderPlaced, stock: StockPort): Promise<ReservationResult> {
   const ref: OrderRef = { orderId: event.data.orderId, eventId: event.eventId };
-  const result: ReservationResult = { reserved: [], backordered: [] };
-  for (const [sku, quantity] of quantitiesBySku(event)) {
-    if (await stock.tryReserve(sku, quantity)) {
-      await stock.recordReservation(ref, sku, quantity);
-      result.reserved.push({ sku, quantity });
-    } else {
-      await stock.recordBackorder(ref, sku, quantity);
-      result.backordered.push({ sku, quantity });
+  let reserve: SkuQuantity[] = [...quantitiesBySku(event)].map(([sku, quantity]) => ({ sku, quantity }));
+  const backorder: SkuQuantity[] = [];
+  for (;;) {
+    const result = await stock.commit(ref, { reserve, backorder });
+    if (result.outcome !== 'short') {
+      return result.outcome === 'applied'
+        ? { outcome: 'applied', reserved: reserve, backordered: backorder }
+        : { outcome: 'already-applied' };
     }
+    const short = new Set(result.skus);
+    const moved = reserve.filter((line) => short.has(line.sku));
+    if (moved.length === 0) {
+      throw new OrderEventsError(
+        `stock port reported short SKUs that were not reserved: ${[...short].join(', ')}`,
+      );
+    }
+    backorder.push(...moved);
+    reserve = reserve.filter((line) => !short.has(line.sku));
   }
-  return result;
 }

@@ -18,6 +18,7 @@ import { type MessageAttributeValue, SendMessageCommand, SQSClient } from '@aws-
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { type ConsumerConfig, readConsumerConfig } from './config.ts';
 import { type OrderPlaced, parseOrderPlaced } from './contract.ts';
+import type { RecordOutcome } from './effects.ts';
 import { ConfigurationError, ContractViolationError, TransientError } from './errors.ts';
 
 /** What a business function gets besides the event. */
@@ -30,14 +31,23 @@ export interface RecordScope {
 export interface SqsConsumerOptions {
   /** Service name; must equal SERVICE_NAME (it prefixes idempotency keys, which IAM scopes). */
   readonly service: string;
-  /** The business function. Its result must be JSON-serialisable (it is stored as the idempotent response). */
-  readonly handle: (event: OrderPlaced, scope: RecordScope) => Promise<unknown>;
+  /**
+   * The business function. Its result must be JSON-serialisable (it is stored as the idempotent
+   * response); its `outcome` decides the record's metric: `applied` → processed, `already-applied`
+   * → duplicate, `skipped` → skipped.
+   */
+  readonly handle: (event: OrderPlaced, scope: RecordScope) => Promise<HandledRecord>;
   /** Overrides the configuration read from the environment. */
   readonly config?: ConsumerConfig;
   /** Overrides the SQS client used for the poison fast path. */
   readonly sqs?: SQSClient;
   /** Overrides the DynamoDB client of the idempotency store. */
   readonly dynamodb?: DynamoDBClient;
+}
+
+/** What a business function reports about a record. */
+export interface HandledRecord {
+  readonly outcome: RecordOutcome;
 }
 
 /** A Lambda handler for SQS events with partial batch responses. */
@@ -47,6 +57,7 @@ export type SqsHandler = (event: SQSEvent, context: Context) => Promise<SQSBatch
 export const METRIC = {
   processed: 'processed',
   duplicate: 'duplicate',
+  skipped: 'skipped',
   failed: 'failed',
   poisoned: 'poisoned',
 } as const;
@@ -75,6 +86,32 @@ interface Invocation {
   readonly logger: Logger;
 }
 
+/** The metric of a record, from what its business function reported (a replayed result is a duplicate). */
+function metricOf(invocation: Invocation, result: HandledRecord): string {
+  if (!invocation.ran || result.outcome === 'already-applied') return METRIC.duplicate;
+  return result.outcome === 'skipped' ? METRIC.skipped : METRIC.processed;
+}
+
+/**
+ * The Powertools Logger, with children that keep the sandbox's cold start: `createChild` builds a
+ * fresh Logger whose own cold-start flag is still true, so every per-record child logged
+ * `"cold_start": true`. A child takes the flag its parent reported for this invocation.
+ */
+class ConsumerLogger extends Logger {
+  #invocationColdStart = false;
+
+  override getColdStart(): boolean {
+    this.#invocationColdStart = super.getColdStart();
+    return this.#invocationColdStart;
+  }
+
+  protected override createLogger(options?: ConstructorParameters<typeof Logger>[0]): Logger {
+    const child = new ConsumerLogger(options);
+    child.coldStart = this.#invocationColdStart;
+    return child;
+  }
+}
+
 /**
  * Builds the Lambda handler of one consumer service.
  *
@@ -93,7 +130,7 @@ export function createSqsConsumer(options: SqsConsumerOptions): SqsHandler {
       ['SERVICE_NAME'],
     );
   }
-  const logger = new Logger({ serviceName: config.serviceName });
+  const logger = new ConsumerLogger({ serviceName: config.serviceName });
   const metrics = new Metrics({ serviceName: config.serviceName });
   const sqs = options.sqs ?? new SQSClient({});
   const persistenceStore = new DynamoDBPersistenceLayer({
@@ -101,7 +138,7 @@ export function createSqsConsumer(options: SqsConsumerOptions): SqsHandler {
     awsSdkV3Client: options.dynamodb ?? new DynamoDBClient({}),
   });
 
-  const runBusiness = async (event: OrderPlaced, invocation: Invocation): Promise<unknown> => {
+  const runBusiness = async (event: OrderPlaced, invocation: Invocation): Promise<HandledRecord> => {
     invocation.ran = true;
     return await options.handle(event, { logger: invocation.logger });
   };
@@ -162,7 +199,9 @@ export function createSqsConsumer(options: SqsConsumerOptions): SqsHandler {
     // A fresh config per invocation: registerLambdaContext lets a crashed attempt's in-progress lock
     // expire with the invocation's deadline instead of blocking redeliveries until the record expires.
     const idempotencyConfig = new IdempotencyConfig({
-      eventKeyJmesPath: 'eventId',
+      // The key is the fact (one order placed), not the id a publisher chose: the contract also
+      // rejects any eventId other than the canonical one derived from these two fields.
+      eventKeyJmesPath: '[eventType, data.orderId]',
       payloadValidationJmesPath: 'data',
       expiresAfterSeconds: config.idempotencyExpirySeconds,
       throwOnNoIdempotencyKey: true,
@@ -192,8 +231,9 @@ export function createSqsConsumer(options: SqsConsumerOptions): SqsHandler {
         orderId: parsed.data.orderId,
       });
       const invocation: Invocation = { ran: false, logger: recordLogger };
+      let result: HandledRecord;
       try {
-        await idempotent(parsed, invocation);
+        result = await idempotent(parsed, invocation);
       } catch (error) {
         if (error instanceof IdempotencyValidationError || error instanceof ContractViolationError) {
           await parkPoison(record, error, recordLogger);
@@ -207,8 +247,9 @@ export function createSqsConsumer(options: SqsConsumerOptions): SqsHandler {
         }
         throw error;
       }
-      metrics.addMetric(invocation.ran ? METRIC.processed : METRIC.duplicate, MetricUnit.Count, 1);
-      recordLogger.info(invocation.ran ? 'processed' : 'duplicate skipped');
+      const metric = metricOf(invocation, result);
+      metrics.addMetric(metric, MetricUnit.Count, 1);
+      recordLogger.info(metric, { outcome: invocation.ran ? result.outcome : 'replayed' });
     };
 
     try {

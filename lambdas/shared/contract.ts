@@ -20,8 +20,11 @@ export const ORDER_PLACED_EVENT_VERSION = 1;
  * stop matching and every consumer would treat a republished order as new.
  */
 export const ORDER_EVENTS_NAMESPACE = '6f1c1b0e-5a3d-4f7e-9c2a-8d4b0e3f1a27';
-/** Maximum number of line items in one order. */
-export const MAX_ITEMS = 100;
+/**
+ * Maximum number of line items in one order. Inventory reserves every SKU of an order in ONE
+ * DynamoDB transaction (at most 100 items) together with the event's marker: 99 SKUs + 1.
+ */
+export const MAX_ITEMS = 99;
 
 /** True when `n` has at most two decimal places (money in a currency with cents). */
 function isCents(n: number): boolean {
@@ -75,15 +78,17 @@ export function itemsTotalCents(items: readonly { quantity: number; unitPrice: n
   return items.reduce((sum, i) => sum + i.quantity * toCents(i.unitPrice), 0);
 }
 
+const orderIdSchema = z
+  .string()
+  .check(z.regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/, 'must be 1-128 of A-Z a-z 0-9 . _ : -'));
+
 /**
  * The order itself (`data` of the event) and the order API's input. `total` must equal the sum of
  * quantity × unitPrice to the cent: the producer states it, and the contract checks it.
  */
 export const orderInputSchema = z
   .object({
-    orderId: z
-      .string()
-      .check(z.regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/, 'must be 1-128 of A-Z a-z 0-9 . _ : -')),
+    orderId: orderIdSchema,
     customerId: text(128),
     email: z.email(),
     items: z.array(orderItemSchema).check(z.minLength(1), z.maxLength(MAX_ITEMS)),
@@ -100,16 +105,35 @@ export const orderInputSchema = z
     }),
   );
 
-/** The OrderPlaced v1 event: the raw SNS message body. */
-export const orderPlacedSchema = z.object({
-  eventId: z.uuid(),
-  eventType: z.literal(ORDER_PLACED_EVENT_TYPE),
-  eventVersion: z.literal(ORDER_PLACED_EVENT_VERSION),
-  occurredAt: z.iso.datetime({ offset: true }),
-  source: text(64),
-  correlationId: text(128),
-  data: orderInputSchema,
-});
+/**
+ * The OrderPlaced v1 event: the raw SNS message body. `eventId` must be the canonical id of the fact
+ * ({@link orderPlacedEventId} of `data.orderId`, lower case): the same order published with another
+ * id (a random UUID, the right one in upper case) is rejected, so it can never take effect twice.
+ */
+export const orderPlacedSchema = z
+  .object({
+    eventId: z.uuid(),
+    eventType: z.literal(ORDER_PLACED_EVENT_TYPE),
+    eventVersion: z.literal(ORDER_PLACED_EVENT_VERSION),
+    occurredAt: z.iso.datetime({ offset: true }),
+    source: text(64),
+    correlationId: text(128),
+    data: orderInputSchema,
+  })
+  .check(
+    z.refine(
+      (e) => {
+        const orderId = (e.data as { orderId?: unknown } | undefined)?.orderId;
+        // Only comparable when the orderId itself is valid (otherwise that is the issue reported).
+        if (typeof orderId !== 'string' || !orderIdSchema.safeParse(orderId).success) return true;
+        return e.eventId === orderPlacedEventId(orderId);
+      },
+      {
+        message: `must be the canonical eventId of the order: the lower-case UUID v5 of "${ORDER_PLACED_EVENT_TYPE}:<orderId>"`,
+        path: ['eventId'],
+      },
+    ),
+  );
 
 /** A single order line. */
 export type OrderItem = z.infer<typeof orderItemSchema>;

@@ -69,7 +69,7 @@ describe('validateConfig', () => {
       }),
       svc({
         name: 'filters',
-        filterPolicy: { total: { kind: 'numeric' }, eventType: { kind: 'string', allowlist: [] } },
+        filterPolicy: { 'data.total': { kind: 'numeric' }, eventType: { kind: 'string', allowlist: [] } },
       }),
     ];
     let error: unknown;
@@ -98,7 +98,7 @@ describe('validateConfig', () => {
       /service "late": queueRetentionSeconds 1209600 must be/,
       /service "late": alarms\.queueDepth must be a positive integer/,
       /service "late": alarms\.ageOfOldestMessageSeconds must be an integer >= 60/,
-      /service "filters": filterPolicy\.total numeric filter has no bound/,
+      /service "filters": filterPolicy\.data\.total numeric filter has no bound/,
       /service "filters": filterPolicy\.eventType allowlist is empty/,
     ];
     for (const pattern of expected)

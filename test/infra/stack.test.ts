@@ -163,14 +163,18 @@ describe.each(SERVICES.map((s) => [s.name, s] as const))('service %s', (name, se
     expect(sub.RedrivePolicy).toEqual({ deadLetterTargetArn: getAtt(ids().subDlq) });
   });
 
-  it('filters only high-value, on eventType and total >= 100', () => {
+  it('filters only high-value, on the event body: eventType and data.total >= 100', () => {
     const sub = subscription();
     if (name === 'high-value') {
-      expect(sub.FilterPolicy).toEqual({ eventType: ['order.placed'], total: [{ numeric: ['>=', 100] }] });
+      expect(sub.FilterPolicy).toEqual({
+        eventType: ['order.placed'],
+        data: { total: [{ numeric: ['>=', 100] }] },
+      });
+      expect(sub.FilterPolicyScope).toBe('MessageBody');
     } else {
       expect(sub.FilterPolicy).toBeUndefined();
+      expect(sub.FilterPolicyScope).toBeUndefined();
     }
-    expect(sub.FilterPolicyScope).toBeUndefined();
   });
 
   it('maps the queue with ReportBatchItemFailures, max concurrency, batch size and window', () => {
@@ -257,6 +261,14 @@ describe.each(SERVICES.map((s) => [s.name, s] as const))('service %s', (name, se
     }
     const ses = statements.filter((s) => actions(s).some((a) => a.startsWith('ses:')));
     expect(ses).toEqual([]);
+  });
+
+  it('may only write its effect table the way the adapters do (PutItem, UpdateItem: also inside TransactWriteItems)', () => {
+    const { role, table } = ids();
+    const onTable = roleStatements(role).filter(
+      (s) => JSON.stringify(s.Resource) === JSON.stringify(getAtt(table)),
+    );
+    expect(onTable.flatMap(actions).sort()).toEqual(['dynamodb:PutItem', 'dynamodb:UpdateItem']);
   });
 
   it.each([

@@ -89,7 +89,8 @@ function failuresSeen(service: ServiceName): number | undefined {
 
 describe('poison message', () => {
   it('lands in every subscribed DLQ with its reason attributes; its batch neighbours are processed', async () => {
-    const poison = `not json {${randomUUID()}`;
+    // JSON that every subscription's body filter admits (high-value: data.total >= 100) but the contract rejects.
+    const poison = JSON.stringify({ eventType: 'order.placed', data: { total: 500 }, note: randomUUID() });
     const neighbours = [orderEvent(150), orderEvent(175)];
     const topicArn = target.output('TopicArn');
     await target.sns.send(
@@ -100,7 +101,7 @@ describe('poison message', () => {
           {
             Id: 'poison',
             Message: poison,
-            // Attributes that pass every filter policy, so all four services receive it.
+            // Attributes as the publisher would set them (the filters ignore them: they match the body).
             MessageAttributes: {
               eventType: { DataType: 'String', StringValue: 'order.placed' },
               total: { DataType: 'Number', StringValue: '500' },

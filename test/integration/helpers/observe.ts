@@ -6,6 +6,11 @@
 import { randomUUID } from 'node:crypto';
 import { GetQueueAttributesCommand, type Message, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { dayKey } from '../../../lambdas/analytics/adapters.ts';
+import { eventDay } from '../../../lambdas/analytics/analytics.ts';
+import { emailKey } from '../../../lambdas/email/adapters.ts';
+import { reviewKey } from '../../../lambdas/high-value/adapters.ts';
+import { reservationKey } from '../../../lambdas/inventory/adapters.ts';
 import { buildOrderPlaced, type OrderInput, type OrderPlaced } from '../../../lambdas/shared/contract.ts';
 import { type ServiceName, type TestTarget, targetKind } from './target.ts';
 
@@ -40,6 +45,9 @@ export function orderEvent(total: number, overrides: Partial<OrderInput> = {}): 
   );
 }
 
+/** Key of the effect record of each service that writes one per event (the adapters' key builders). */
+const EFFECT_KEY = { email: emailKey, inventory: reservationKey, 'high-value': reviewKey } as const;
+
 /**
  * Number of effects `service` produced for `event` (see the item shapes in the conventions); 0 while
  * its table does not exist (a test deleted it to make the effect fail).
@@ -60,21 +68,19 @@ export async function effectCount(
 async function countEffects(target: TestTarget, service: ServiceName, event: OrderPlaced): Promise<number> {
   const table = target.serviceOutput(service, 'EffectTableName');
   if (service === 'analytics') {
-    const day = event.occurredAt.slice(0, 10);
     const out = await target.doc.send(
-      new GetCommand({ TableName: table, Key: { pk: `DAY#${day}`, sk: 'TOTALS' } }),
+      new GetCommand({ TableName: table, Key: dayKey(eventDay(event)), ConsistentRead: true }),
     );
     return Number(out.Item?.orders ?? 0);
   }
-  const prefix = service === 'email' ? 'EMAIL#' : service === 'high-value' ? 'REVIEW#' : '';
+  // Every item of the order whose sort key has the shape of this service's effect record (the key
+  // builder with an empty eventId is that prefix), whatever eventId it was written for.
+  const { pk, sk: prefix } = EFFECT_KEY[service](event.data.orderId, '');
   const out = await target.doc.send(
     new QueryCommand({
       TableName: table,
-      KeyConditionExpression: prefix === '' ? 'pk = :pk' : 'pk = :pk AND begins_with(sk, :sk)',
-      ExpressionAttributeValues: {
-        ':pk': `ORDER#${event.data.orderId}`,
-        ...(prefix === '' ? {} : { ':sk': prefix }),
-      },
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :sk)',
+      ExpressionAttributeValues: { ':pk': pk, ':sk': prefix },
       ConsistentRead: true,
     }),
   );
@@ -91,7 +97,7 @@ export async function effectItems(
     new QueryCommand({
       TableName: target.serviceOutput(service, 'EffectTableName'),
       KeyConditionExpression: 'pk = :pk',
-      ExpressionAttributeValues: { ':pk': `ORDER#${event.data.orderId}` },
+      ExpressionAttributeValues: { ':pk': EFFECT_KEY[service](event.data.orderId, event.eventId).pk },
       ConsistentRead: true,
     }),
   );

@@ -4,11 +4,16 @@ import { sampleEvent } from '../helpers/orders.ts';
 
 describe('recordOrderTotals', () => {
   it('adds one order and its total to the UTC day it occurred on', async () => {
-    const adds: [string, number, number][] = [];
+    const adds: [string, string, number, number][] = [];
     const event = sampleEvent({}, { occurredAt: '2026-05-31T23:30:00-02:00' });
-    const result = await recordOrderTotals(event, { add: async (...a) => void adds.push(a) });
-    expect(adds).toEqual([['2026-06-01', 1, 28.99]]);
-    expect(result).toEqual({ day: '2026-06-01', revenue: 28.99 });
+    const result = await recordOrderTotals(event, {
+      add: async (...a) => {
+        adds.push(a);
+        return 'applied';
+      },
+    });
+    expect(adds).toEqual([[event.eventId, '2026-06-01', 1, 28.99]]);
+    expect(result).toEqual({ outcome: 'applied', day: '2026-06-01', revenue: 28.99 });
   });
 
   it('uses the event time, not the processing time', () => {

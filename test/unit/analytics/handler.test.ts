@@ -6,6 +6,7 @@
 import { randomInt } from 'node:crypto';
 import { DeleteCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dayKey } from '../../../lambdas/analytics/adapters.ts';
 import { buildOrderPlaced } from '../../../lambdas/shared/contract.ts';
 import { drainQueue, scanAll } from '../helpers/aws.ts';
 import { type ConsumerUnderTest, startConsumer } from '../helpers/consumer-env.ts';
@@ -34,9 +35,7 @@ function uniqueDay(): string {
 const at = (day: string) => `${day}T12:00:00.000Z`;
 
 async function totals(day: string): Promise<{ orders: number; revenue: number } | undefined> {
-  const out = await c.doc.send(
-    new GetCommand({ TableName: c.effectTable, Key: { pk: `DAY#${day}`, sk: 'TOTALS' } }),
-  );
+  const out = await c.doc.send(new GetCommand({ TableName: c.effectTable, Key: dayKey(day) }));
   return out.Item as { orders: number; revenue: number } | undefined;
 }
 
@@ -77,7 +76,7 @@ describe('analytics handler', () => {
     await c.doc.send(
       new PutCommand({
         TableName: c.effectTable,
-        Item: { pk: `DAY#${brokenDay}`, sk: 'TOTALS', revenue: 'corrupt' },
+        Item: { ...dayKey(brokenDay), revenue: 'corrupt' },
       }),
     );
     const before = sampleEvent({}, { occurredAt: at(goodDay) });
@@ -91,9 +90,7 @@ describe('analytics handler', () => {
     expect(await totals(goodDay)).toMatchObject({ orders: 2 });
 
     // The failed attempt released its idempotency lock, so the redelivery runs the effect (once).
-    await c.doc.send(
-      new DeleteCommand({ TableName: c.effectTable, Key: { pk: `DAY#${brokenDay}`, sk: 'TOTALS' } }),
-    );
+    await c.doc.send(new DeleteCommand({ TableName: c.effectTable, Key: dayKey(brokenDay) }));
     const retry = { ...failing, attributes: { ...failing.attributes, ApproximateReceiveCount: '2' } };
     expect(await c.invoke(sqsEvent(retry))).toEqual({ batchItemFailures: [] });
     expect(await totals(brokenDay)).toMatchObject({ orders: 1, revenue: 28.99 });

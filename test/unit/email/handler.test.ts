@@ -1,5 +1,6 @@
 /** The email consumer (record-only transport: SES_FROM_ADDRESS empty) against the emulators. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { emailKey } from '../../../lambdas/email/adapters.ts';
 import { drainQueue, itemsOf } from '../helpers/aws.ts';
 import { type ConsumerUnderTest, startConsumer } from '../helpers/consumer-env.ts';
 import { sampleEvent } from '../helpers/orders.ts';
@@ -18,23 +19,27 @@ describe('email handler', () => {
     const event = sampleEvent();
     expect(await c.invoke(sqsEvent(eventRecord(event)))).toEqual({ batchItemFailures: [] });
     expect(await c.invoke(sqsEvent(eventRecord(event)))).toEqual({ batchItemFailures: [] });
-    const sent = await itemsOf(c.doc, c.effectTable, `ORDER#${event.data.orderId}`, 'EMAIL#');
-    expect(sent).toEqual([
+    const { pk } = emailKey(event.data.orderId, event.eventId);
+    expect(await itemsOf(c.doc, c.effectTable, pk)).toEqual([
       expect.objectContaining({
+        ...emailKey(event.data.orderId, event.eventId),
         eventId: event.eventId,
         to: 'buyer@example.com',
         subject: `Order ${event.data.orderId} confirmed`,
         transport: 'record-only',
+        state: 'sent',
+        sentAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT[\d:.]+Z$/),
       }),
     ]);
-    expect(String(sent[0]?.sk)).toMatch(/^EMAIL#\d{4}-\d\d-\d\dT[\d:.]+Z#[0-9a-f-]{36}$/);
   });
 
   it('parks a body that is JSON but not an event (null) in the DLQ and processes the neighbour', async () => {
     const event = sampleEvent();
     const empty = sqsRecord('null');
     expect(await c.invoke(sqsEvent(empty, eventRecord(event)))).toEqual({ batchItemFailures: [] });
-    expect(await itemsOf(c.doc, c.effectTable, `ORDER#${event.data.orderId}`, 'EMAIL#')).toHaveLength(1);
+    expect(await itemsOf(c.doc, c.effectTable, emailKey(event.data.orderId, event.eventId).pk)).toHaveLength(
+      1,
+    );
     const parked = await drainQueue(c.sqs, c.dlqUrl);
     expect(parked.map((m) => m.MessageAttributes?.['original-message-id']?.StringValue)).toEqual([
       empty.messageId,

@@ -1,5 +1,6 @@
 /** The high-value consumer against the emulators. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { reviewKey } from '../../../lambdas/high-value/adapters.ts';
 import { itemsOf } from '../helpers/aws.ts';
 import { type ConsumerUnderTest, startConsumer } from '../helpers/consumer-env.ts';
 import { sampleEvent } from '../helpers/orders.ts';
@@ -18,15 +19,23 @@ describe('high-value handler', () => {
     const event = sampleEvent({ items: [{ sku: 'TV', quantity: 2, unitPrice: 250 }], total: 500 });
     await c.invoke(sqsEvent(eventRecord(event)));
     expect(await c.invoke(sqsEvent(eventRecord(event)))).toEqual({ batchItemFailures: [] });
-    const cases = await itemsOf(c.doc, c.effectTable, `ORDER#${event.data.orderId}`, 'REVIEW#');
-    expect(cases).toEqual([
-      expect.objectContaining({ eventId: event.eventId, total: 500, customerId: 'cust-1', status: 'open' }),
+    const { pk } = reviewKey(event.data.orderId, event.eventId);
+    expect(await itemsOf(c.doc, c.effectTable, pk)).toEqual([
+      expect.objectContaining({
+        ...reviewKey(event.data.orderId, event.eventId),
+        eventId: event.eventId,
+        total: 500,
+        customerId: 'cust-1',
+        status: 'open',
+      }),
     ]);
   });
 
-  it('opens no case for a small order that slipped past the filter', async () => {
+  it('opens no case for a small order that slipped past the filter, and counts it as skipped', async () => {
     const event = sampleEvent();
+    c.metrics.reset();
     expect(await c.invoke(sqsEvent(eventRecord(event)))).toEqual({ batchItemFailures: [] });
-    expect(await itemsOf(c.doc, c.effectTable, `ORDER#${event.data.orderId}`)).toEqual([]);
+    expect(c.metrics.sums()).toEqual({ skipped: 1 });
+    expect(await itemsOf(c.doc, c.effectTable, reviewKey(event.data.orderId, event.eventId).pk)).toEqual([]);
   });
 });

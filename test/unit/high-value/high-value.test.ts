@@ -12,8 +12,15 @@ describe('openReviewCase', () => {
   it('opens a case for an order at the threshold', async () => {
     const cases: ReviewCase[] = [];
     const event = sampleEvent({ items: bigItems, total: HIGH_VALUE_THRESHOLD });
-    expect(await openReviewCase(event, { open: async (c) => void cases.push(c) })).toEqual({
-      opened: true,
+    expect(
+      await openReviewCase(event, {
+        open: async (c) => {
+          cases.push(c);
+          return 'applied';
+        },
+      }),
+    ).toEqual({
+      outcome: 'applied',
       total: 100,
     });
     expect(cases).toEqual([
@@ -23,8 +30,13 @@ describe('openReviewCase', () => {
 
   it('skips orders below the threshold even if the filter let them through', async () => {
     const cases: ReviewCase[] = [];
-    const result = await openReviewCase(sampleEvent(), { open: async (c) => void cases.push(c) });
-    expect(result).toEqual({ opened: false, total: 28.99 });
+    const result = await openReviewCase(sampleEvent(), {
+      open: async (c) => {
+        cases.push(c);
+        return 'applied';
+      },
+    });
+    expect(result).toEqual({ outcome: 'skipped', total: 28.99 });
     expect(cases).toEqual([]);
   });
 });

@@ -1,28 +1,34 @@
 import { describe, expect, it } from 'vitest';
-import { type OrderRef, reserveInventory, type StockPort } from '../../../lambdas/inventory/inventory.ts';
+import {
+  type OrderRef,
+  type ReservationPlan,
+  reserveInventory,
+  type StockPort,
+} from '../../../lambdas/inventory/inventory.ts';
 import { sampleEvent } from '../helpers/orders.ts';
 
-/** In-memory stock with the same semantics as the DynamoDB adapter (unknown SKU = not available). */
+/** In-memory stock with the DynamoDB adapter's semantics: all or nothing, once per event. */
 class MemoryStock implements StockPort {
-  readonly reservations: { ref: OrderRef; sku: string; quantity: number }[] = [];
-  readonly backorders: { ref: OrderRef; sku: string; quantity: number }[] = [];
+  readonly commits: { ref: OrderRef; plan: ReservationPlan }[] = [];
+  readonly attempts: ReservationPlan[] = [];
   constructor(readonly available: Map<string, number>) {}
-  async tryReserve(sku: string, quantity: number) {
-    const level = this.available.get(sku);
-    if (level === undefined || level < quantity) return false;
-    this.available.set(sku, level - quantity);
-    return true;
-  }
-  async recordReservation(ref: OrderRef, sku: string, quantity: number) {
-    this.reservations.push({ ref, sku, quantity });
-  }
-  async recordBackorder(ref: OrderRef, sku: string, quantity: number) {
-    this.backorders.push({ ref, sku, quantity });
+  async commit(ref: OrderRef, plan: ReservationPlan) {
+    this.attempts.push(plan);
+    if (this.commits.some((c) => c.ref.eventId === ref.eventId))
+      return { outcome: 'already-applied' as const };
+    const short = plan.reserve
+      .filter(({ sku, quantity }) => (this.available.get(sku) ?? -1) < quantity)
+      .map((l) => l.sku);
+    if (short.length > 0) return { outcome: 'short' as const, skus: short };
+    for (const { sku, quantity } of plan.reserve)
+      this.available.set(sku, (this.available.get(sku) ?? 0) - quantity);
+    this.commits.push({ ref, plan });
+    return { outcome: 'applied' as const };
   }
 }
 
 describe('reserveInventory', () => {
-  it('decrements stock per SKU and records each reservation', async () => {
+  it('reserves every SKU of the order in one commit', async () => {
     const stock = new MemoryStock(
       new Map([
         ['SKU-A', 10],
@@ -32,6 +38,7 @@ describe('reserveInventory', () => {
     const event = sampleEvent();
     const result = await reserveInventory(event, stock);
     expect(result).toEqual({
+      outcome: 'applied',
       reserved: [
         { sku: 'SKU-A', quantity: 2 },
         { sku: 'SKU-B', quantity: 1 },
@@ -44,22 +51,45 @@ describe('reserveInventory', () => {
         ['SKU-B', 0],
       ]),
     );
-    expect(stock.reservations.map((r) => r.ref)).toEqual([
-      { orderId: event.data.orderId, eventId: event.eventId },
-      { orderId: event.data.orderId, eventId: event.eventId },
+    expect(stock.commits).toEqual([
+      { ref: { orderId: event.data.orderId, eventId: event.eventId }, plan: expect.anything() },
     ]);
+  });
+
+  it('backorders the short SKUs named by a refused commit and commits the rest', async () => {
+    const stock = new MemoryStock(
+      new Map([
+        ['SKU-A', 1],
+        ['SKU-B', 5],
+      ]),
+    );
+    const result = await reserveInventory(sampleEvent(), stock);
+    expect(result).toEqual({
+      outcome: 'applied',
+      reserved: [{ sku: 'SKU-B', quantity: 1 }],
+      backordered: [{ sku: 'SKU-A', quantity: 2 }],
+    });
+    expect(stock.available).toEqual(
+      new Map([
+        ['SKU-A', 1],
+        ['SKU-B', 4],
+      ]),
+    );
+    expect(stock.attempts).toHaveLength(2);
   });
 
   it('backorders short and unknown SKUs without touching their stock', async () => {
     const stock = new MemoryStock(new Map([['SKU-A', 1]]));
     const result = await reserveInventory(sampleEvent(), stock);
-    expect(result.reserved).toEqual([]);
-    expect(result.backordered).toEqual([
-      { sku: 'SKU-A', quantity: 2 },
-      { sku: 'SKU-B', quantity: 1 },
-    ]);
+    expect(result).toEqual({
+      outcome: 'applied',
+      reserved: [],
+      backordered: [
+        { sku: 'SKU-A', quantity: 2 },
+        { sku: 'SKU-B', quantity: 1 },
+      ],
+    });
     expect(stock.available.get('SKU-A')).toBe(1);
-    expect(stock.backorders).toHaveLength(2);
   });
 
   it('sums repeated SKUs into one decrement', async () => {
@@ -70,10 +100,14 @@ describe('reserveInventory', () => {
     ];
     const result = await reserveInventory(sampleEvent({ items, total: 4 }), stock);
     // 2 + 2 = 4 > 3: the whole SKU line is backordered, not half-reserved.
-    expect(result).toEqual({ reserved: [], backordered: [{ sku: 'SKU-A', quantity: 4 }] });
+    expect(result).toEqual({
+      outcome: 'applied',
+      reserved: [],
+      backordered: [{ sku: 'SKU-A', quantity: 4 }],
+    });
   });
 
-  it('is not idempotent by itself: a second call reserves again', async () => {
+  it('reports already-applied when the port finds the event committed', async () => {
     const stock = new MemoryStock(
       new Map([
         ['SKU-A', 10],
@@ -82,7 +116,7 @@ describe('reserveInventory', () => {
     );
     const event = sampleEvent();
     await reserveInventory(event, stock);
-    await reserveInventory(event, stock);
-    expect(stock.available.get('SKU-A')).toBe(6);
+    expect(await reserveInventory(event, stock)).toEqual({ outcome: 'already-applied' });
+    expect(stock.available.get('SKU-A')).toBe(8);
   });
 });

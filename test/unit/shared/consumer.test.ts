@@ -1,7 +1,7 @@
 /** Consumer plumbing cases that need a configuration the real handlers do not have. */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { CreateQueueCommand } from '@aws-sdk/client-sqs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type Emulators, startEmulators } from '../../../infra/local/emulators.ts';
 import type { ConsumerConfig } from '../../../lambdas/shared/config.ts';
 import { createSqsConsumer, POISON_ATTRIBUTE } from '../../../lambdas/shared/consumer.ts';
@@ -10,6 +10,7 @@ import {
   createIdempotencyTable,
   createQueue,
   drainQueue,
+  scanAll,
   type TestClients,
   testClients,
 } from '../helpers/aws.ts';
@@ -45,18 +46,18 @@ afterAll(async () => {
 
 describe('createSqsConsumer', () => {
   it('refuses to start when SERVICE_NAME is not the handler’s service', () => {
-    expect(() => createSqsConsumer({ service: 'email', config, handle: async () => null })).toThrow(
-      ConfigurationError,
-    );
+    expect(() =>
+      createSqsConsumer({ service: 'email', config, handle: async () => ({ outcome: 'applied' as const }) }),
+    ).toThrow(ConfigurationError);
   });
 
   it('names the missing variables when the environment is incomplete', () => {
     const saved = process.env.DLQ_URL;
     delete process.env.DLQ_URL;
     try {
-      expect(() => createSqsConsumer({ service: 'probe', handle: async () => null })).toThrow(
-        /DLQ_URL is not set/,
-      );
+      expect(() =>
+        createSqsConsumer({ service: 'probe', handle: async () => ({ outcome: 'applied' as const }) }),
+      ).toThrow(/DLQ_URL is not set/);
     } finally {
       if (saved !== undefined) process.env.DLQ_URL = saved;
     }
@@ -71,7 +72,7 @@ describe('createSqsConsumer', () => {
       sqs: clients.sqs,
       handle: async (event) => {
         handled.push(event.eventId);
-        return null;
+        return { outcome: 'applied' as const };
       },
     });
     const poison = sqsRecord('not json');
@@ -112,7 +113,7 @@ describe('createSqsConsumer', () => {
         runs.push('run');
         // The first attempt hangs like a function that hit its timeout; later attempts return.
         if (runs.length === 1) await new Promise<void>((resolve) => (releaseCrashed = resolve));
-        return null;
+        return { outcome: 'applied' as const };
       },
     });
     const event = sampleEvent();
@@ -196,6 +197,106 @@ describe('poison fast path', () => {
     );
     // Its own group keeps the parked copy in the customer's order; without one, the service's.
     expect(byOriginal).toEqual({ [grouped.messageId]: 'cust-42', [ungrouped.messageId]: 'probe' });
+  });
+});
+
+describe('createSqsConsumer: one fact, one effect, whatever the id', () => {
+  it('parks a copy of an event with a random or upper-cased eventId as poison with its reason; the canonical one runs once', async () => {
+    const dlq = await createQueue(clients.sqs, `probe-dlq-${randomUUID().slice(0, 8)}`);
+    const handled: string[] = [];
+    const handler = createSqsConsumer({
+      service: 'probe',
+      config: { ...config, dlqUrl: dlq.url },
+      dynamodb: clients.dynamodb,
+      sqs: clients.sqs,
+      handle: async (event) => {
+        handled.push(event.eventId);
+        return { outcome: 'applied' };
+      },
+    });
+    const event = sampleEvent();
+    const random = eventRecord({ ...event, eventId: randomUUID() });
+    const upper = eventRecord({ ...event, eventId: event.eventId.toUpperCase() });
+    const canonical = eventRecord(event);
+    metrics.reset();
+    const response = await handler(sqsEvent(random, canonical, upper), lambdaContext());
+    expect(response).toEqual({ batchItemFailures: [] });
+    expect(handled).toEqual([event.eventId]);
+    expect(metrics.sums()).toEqual({ processed: 1, poisoned: 2 });
+    const parked = await drainQueue(clients.sqs, dlq.url);
+    const reasons = new Map(
+      parked.map((m) => [
+        m.MessageAttributes?.['original-message-id']?.StringValue,
+        m.MessageAttributes?.['error-reason']?.StringValue,
+      ]),
+    );
+    expect([...reasons.keys()].sort()).toEqual([random.messageId, upper.messageId].sort());
+    for (const reason of reasons.values())
+      expect(reason).toMatch(/^invalid OrderPlaced: eventId: must be the canonical eventId/);
+  });
+
+  it('keys idempotency on the fact (eventType + orderId), not on the eventId field', async () => {
+    const runs: string[] = [];
+    const handler = createSqsConsumer({
+      service: 'probe',
+      config,
+      dynamodb: clients.dynamodb,
+      sqs: clients.sqs,
+      handle: async (event) => {
+        runs.push(event.eventId);
+        return { outcome: 'applied' };
+      },
+    });
+    const event = sampleEvent();
+    await handler(sqsEvent(eventRecord(event)), lambdaContext());
+    const keys = (await scanAll(clients.doc, config.idempotencyTableName)).map((i) => String(i.id));
+    const expected = `probe#${createHash('md5')
+      .update(JSON.stringify([event.eventType, event.data.orderId]))
+      .digest('base64')}`;
+    expect(keys).toContain(expected);
+  });
+});
+
+describe('createSqsConsumer logs', () => {
+  it('say cold_start true on the first invocation of a sandbox only, on every line (per-record child loggers too)', async () => {
+    const saved = { ...process.env };
+    // POWERTOOLS_DEV makes the Logger write through the global console, which the test can watch.
+    Object.assign(process.env, {
+      POWERTOOLS_LOG_LEVEL: 'INFO',
+      POWERTOOLS_DEV: 'true',
+      AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand',
+    });
+    const lines: Record<string, unknown>[] = [];
+    const record = (text: unknown) => void lines.push(JSON.parse(String(text)) as Record<string, unknown>);
+    const spies = (['info', 'warn', 'error'] as const).map((m) =>
+      vi.spyOn(console, m).mockImplementation(record),
+    );
+    try {
+      const handler = createSqsConsumer({
+        service: 'probe',
+        config,
+        dynamodb: clients.dynamodb,
+        sqs: clients.sqs,
+        handle: async (_event, { logger }) => {
+          logger.info('business');
+          return { outcome: 'applied' };
+        },
+      });
+      const coldStarts = async () => {
+        lines.length = 0;
+        await handler(sqsEvent(eventRecord(sampleEvent()), eventRecord(sampleEvent())), lambdaContext());
+        return lines.map((l) => l.cold_start);
+      };
+      const first = await coldStarts();
+      expect(first.length).toBeGreaterThanOrEqual(4);
+      expect(first.every((c) => c === true)).toBe(true);
+      const second = await coldStarts();
+      expect(second.length).toBeGreaterThanOrEqual(4);
+      expect(second.every((c) => c === false)).toBe(true);
+    } finally {
+      for (const spy of spies) spy.mockRestore();
+      process.env = saved;
+    }
   });
 });
 

@@ -1,6 +1,8 @@
+import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import {
   buildOrderPlaced,
+  MAX_ITEMS,
   ORDER_EVENTS_NAMESPACE,
   orderInputSchema,
   orderPlacedAttributes,
@@ -115,10 +117,16 @@ describe('orderInputSchema', () => {
     expect(issues.find((i) => i.path === 'total')?.message).toMatch(/expected number/);
   });
 
-  it('enforces 1..100 items and a positive integer quantity', () => {
+  it('enforces 1..MAX_ITEMS (99) items and a positive integer quantity', () => {
+    expect(MAX_ITEMS).toBe(99);
     expect(issuesOf(() => parseOrderInput(sampleOrder({ items: [], total: 0 })))[0]?.path).toBe('items');
-    const many = Array.from({ length: 101 }, (_, i) => ({ sku: `S${i}`, quantity: 1, unitPrice: 1 }));
-    expect(issuesOf(() => parseOrderInput(sampleOrder({ items: many, total: 101 })))[0]?.path).toBe('items');
+    const line = (i: number) => ({ sku: `S${i}`, quantity: 1, unitPrice: 1 });
+    const many = Array.from({ length: MAX_ITEMS + 1 }, (_, i) => line(i));
+    expect(issuesOf(() => parseOrderInput(sampleOrder({ items: many, total: MAX_ITEMS + 1 })))[0]?.path).toBe(
+      'items',
+    );
+    const max = many.slice(0, MAX_ITEMS);
+    expect(parseOrderInput(sampleOrder({ items: max, total: MAX_ITEMS })).items).toHaveLength(MAX_ITEMS);
     const fractional = [{ sku: 'A', quantity: 1.5, unitPrice: 2 }];
     expect(issuesOf(() => parseOrderInput(sampleOrder({ items: fractional, total: 3 })))[0]?.path).toBe(
       'items.0.quantity',
@@ -152,6 +160,18 @@ describe('parseOrderPlaced', () => {
     };
     const paths = issuesOf(() => parseOrderPlaced(JSON.stringify(event))).map((i) => i.path);
     expect(paths.sort()).toEqual(['eventId', 'eventType', 'eventVersion', 'occurredAt']);
+  });
+
+  it('rejects an eventId that is not the canonical one of the order (a random UUID, or upper case)', () => {
+    const event = sampleEvent();
+    expect(event.eventId).toBe(orderPlacedEventId(event.data.orderId));
+    for (const eventId of [randomUUID(), event.eventId.toUpperCase()]) {
+      const issues = issuesOf(() => parseOrderPlaced(JSON.stringify({ ...event, eventId })));
+      expect(issues).toEqual([
+        { path: 'eventId', message: expect.stringMatching(/canonical eventId of the order.*UUID v5/) },
+      ]);
+    }
+    expect(parseOrderPlaced(JSON.stringify(event)).eventId).toBe(event.eventId);
   });
 
   it('names nested data fields with dotted paths', () => {
