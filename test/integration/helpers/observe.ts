@@ -149,6 +149,28 @@ export async function drainVisible(
 }
 
 /**
+ * Waits until the messages received from a queue so far satisfy `done`, and returns them. Each is
+ * kept hidden (a long visibility timeout) and counted once (by MessageId): polling single drains with
+ * a short one would hide each message in turn as it arrives, so no one drain need ever hold them all.
+ */
+export async function receivedUntil(
+  target: Pick<TestTarget, 'sqs'>,
+  queueUrl: string,
+  done: (messages: Message[]) => boolean,
+  options: { timeoutMs?: number; intervalMs?: number; what?: string } = {},
+): Promise<Message[]> {
+  const seen = new Map<string, Message>();
+  return eventually(
+    async () => {
+      for (const m of await drainVisible(target, queueUrl, 600)) seen.set(m.MessageId ?? '', m);
+      return [...seen.values()];
+    },
+    done,
+    options,
+  );
+}
+
+/**
  * Polls `probe` until `done(value)` holds; returns the value. Fails after `timeoutMs` with the last
  * value seen (a deadline against hanging, not a timing assertion).
  */
