@@ -8,7 +8,12 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { ARCHIVE_RETENTION_DAYS } from '../lambdas/archive/archive.ts';
 import { OrderEventsError } from '../lambdas/shared/errors.ts';
+
+// Defined with the archive service (its items expire after it); the FIFO topic's ArchivePolicy
+// uses the same window, and validateConfig checks it against every idempotency expiry.
+export { ARCHIVE_RETENTION_DAYS };
 
 /**
  * Fields of the OrderPlaced event (dotted paths into the message body) a subscription may filter on.
@@ -45,7 +50,12 @@ export type FilterPolicy = Readonly<Partial<Record<EventField, AttributeFilter>>
 export interface AlarmThresholds {
   /** Alarm when ApproximateNumberOfMessagesVisible stays above this many messages. */
   readonly queueDepth: number;
-  /** Alarm when ApproximateAgeOfOldestMessage stays above this many seconds. */
+  /**
+   * Alarm when ApproximateAgeOfOldestMessage stays above this many seconds. Must exceed two
+   * visibility timeouts (see {@link minimumAgeAlarmSeconds}): on a standard queue a message counts
+   * towards the metric for its first two receives and the waits after them, and is left out from
+   * its third receive on, until it is deleted or reaches the DLQ (whose alarm covers it).
+   */
   readonly ageOfOldestMessageSeconds: number;
 }
 
@@ -81,10 +91,32 @@ export interface ServiceConfig {
    * @default 0 (the computed minimum is used)
    */
   readonly visibilityTimeoutSeconds?: number;
+  /** Attribute of the effect table that DynamoDB TTL expires items by (epoch seconds); absent = no TTL. */
+  readonly effectTtlAttribute?: string;
   /** Whether the function may send e-mail through SES when a sender is configured for the stage. */
   readonly sendsEmail?: boolean;
   /** Alarm thresholds. */
   readonly alarms: AlarmThresholds;
+  /**
+   * What changes when the stage is FIFO (`-c fifo=true`): Lambda rejects a batching window on FIFO
+   * queues and caps their batch at 10, so a service tuned for throughput on a standard queue says
+   * here what it runs with on a FIFO one. Applied by {@link serviceProfile}; absent = no change.
+   */
+  readonly fifoProfile?: FifoProfile;
+}
+
+/** The settings a service may change for FIFO queues (see {@link ServiceConfig.fifoProfile}). */
+export type FifoProfile = Readonly<Partial<Pick<ServiceConfig, 'batchSize' | 'maxBatchingWindowSeconds'>>>;
+
+/**
+ * The configuration a service is deployed with on a standard (`fifo` false) or FIFO stage: on FIFO
+ * its {@link ServiceConfig.fifoProfile} overrides the standard settings. The result has no
+ * `fifoProfile`, and it is what {@link validateConfig} checks, so a profile that is still not
+ * FIFO-valid fails synth like any other mistake.
+ */
+export function serviceProfile(service: ServiceConfig, fifo: boolean): ServiceConfig {
+  const { fifoProfile, ...standard } = service;
+  return fifo && fifoProfile !== undefined ? { ...standard, ...fifoProfile } : standard;
 }
 
 /** Retention of every DLQ and subscription DLQ, fixed by construction (the SQS maximum). */
@@ -114,6 +146,7 @@ export const SERVICES: readonly ServiceConfig[] = [
     idempotencyExpirySeconds: 18 * DAY,
     sendsEmail: true,
     alarms: { queueDepth: 500, ageOfOldestMessageSeconds: 300 },
+    fifoProfile: { maxBatchingWindowSeconds: 0 },
   },
   {
     name: 'inventory',
@@ -126,7 +159,7 @@ export const SERVICES: readonly ServiceConfig[] = [
     maxReceiveCount: 5,
     queueRetentionSeconds: 4 * DAY,
     idempotencyExpirySeconds: 18 * DAY,
-    alarms: { queueDepth: 200, ageOfOldestMessageSeconds: 120 },
+    alarms: { queueDepth: 200, ageOfOldestMessageSeconds: 300 },
   },
   {
     name: 'analytics',
@@ -140,6 +173,8 @@ export const SERVICES: readonly ServiceConfig[] = [
     queueRetentionSeconds: 4 * DAY,
     idempotencyExpirySeconds: 18 * DAY,
     alarms: { queueDepth: 5000, ageOfOldestMessageSeconds: 900 },
+    // FIFO: Lambda allows at most 10 records and no window; throughput comes from message groups.
+    fifoProfile: { batchSize: 10, maxBatchingWindowSeconds: 0 },
   },
   {
     name: 'high-value',
@@ -156,7 +191,23 @@ export const SERVICES: readonly ServiceConfig[] = [
     maxReceiveCount: 5,
     queueRetentionSeconds: 4 * DAY,
     idempotencyExpirySeconds: 18 * DAY,
-    alarms: { queueDepth: 50, ageOfOldestMessageSeconds: 120 },
+    alarms: { queueDepth: 50, ageOfOldestMessageSeconds: 300 },
+  },
+  {
+    // Keeps every event by the time it occurred, for `order-events replay` on a standard topic
+    // (lambdas/archive). Its effect table is the archive; items expire after ARCHIVE_RETENTION_DAYS.
+    name: 'archive',
+    entry: 'lambdas/archive/handler.ts',
+    batchSize: 10,
+    maxBatchingWindowSeconds: 0,
+    maxConcurrency: 2,
+    functionTimeoutSeconds: 15,
+    memoryMb: 256,
+    maxReceiveCount: 5,
+    queueRetentionSeconds: 4 * DAY,
+    idempotencyExpirySeconds: 18 * DAY,
+    effectTtlAttribute: 'expiresAt',
+    alarms: { queueDepth: 500, ageOfOldestMessageSeconds: 300 },
   },
 ];
 
@@ -175,7 +226,10 @@ export interface StageSettings {
   readonly removalPolicy: 'retain' | 'destroy';
   /** FIFO topic and queues (context `fifo`, default false). */
   readonly fifo: boolean;
-  /** Order API authorization (context `apiAuth`; default `iam` for prod, `none` otherwise). */
+  /**
+   * Order API authorization (context `apiAuth`; default `iam` on every stage). A non-prod stage opts
+   * out with `-c apiAuth=none`; validateConfig refuses that in prod and together with sesFromAddress.
+   */
   readonly apiAuthorization: ApiAuthorization;
   /** Order API steady-state requests per second (context `apiRateLimit`, default 50). */
   readonly apiRateLimit: number;
@@ -214,8 +268,9 @@ export function stageSettingsFromContext(node: ContextReader): StageSettings {
     ...(sesFromAddress === undefined ? {} : { sesFromAddress }),
     removalPolicy: prod ? 'retain' : 'destroy',
     fifo: contextString(node, 'fifo') === 'true',
-    // An unknown value is kept (cast) so validateConfig reports it instead of silently defaulting.
-    apiAuthorization: (auth ?? (prod ? 'iam' : 'none')) as ApiAuthorization,
+    // Secure by default on every stage. An unknown value is kept (cast) so validateConfig reports it
+    // instead of silently defaulting.
+    apiAuthorization: (auth ?? 'iam') as ApiAuthorization,
     apiRateLimit: contextNumber(node, 'apiRateLimit', 50),
     apiBurstLimit: contextNumber(node, 'apiBurstLimit', 100),
     logRetentionDays: prod ? 365 : 30,
@@ -240,6 +295,20 @@ export function effectiveVisibilityTimeoutSeconds(service: ServiceConfig): numbe
     service.visibilityTimeoutSeconds ?? 0,
     6 * service.functionTimeoutSeconds + service.maxBatchingWindowSeconds,
   );
+}
+
+/**
+ * Lowest sensible ApproximateAgeOfOldestMessage threshold: two visibility timeouts. On a standard
+ * queue SQS moves a message received three or more times (and not deleted) to the back of the queue
+ * and the metric then reports the next message below that count (AWS SQS developer guide, "Available
+ * CloudWatch metrics"). A message on its ordinary retry path is therefore counted while it waits out
+ * at most two visibility timeouts (after its 1st and 2nd receive); a lower threshold alarms on
+ * ordinary retries, while a message that keeps failing stops counting and is caught by the DLQ alarm
+ * after maxReceiveCount receives. FIFO queues keep a failing message at the head of its group, so
+ * the metric keeps counting it and the same threshold alarms on a group blocked for 3+ receives.
+ */
+export function minimumAgeAlarmSeconds(service: ServiceConfig): number {
+  return 2 * effectiveVisibilityTimeoutSeconds(service);
 }
 
 /** PascalCase of a kebab-case name (`high-value` → `HighValue`), used for output ids. */
@@ -337,12 +406,19 @@ export function validateConfig(
   if (settings.stage === 'prod' && settings.apiAuthorization !== 'iam') {
     problems.push('stage prod requires apiAuth "iam" (an unauthenticated public write API is dev-only)');
   }
+  if (settings.apiAuthorization === 'none' && settings.sesFromAddress !== undefined) {
+    problems.push(
+      `apiAuth "none" together with sesFromAddress "${settings.sesFromAddress}": anyone on the internet could make the verified sender e-mail any address (use apiAuth "iam" or drop sesFromAddress)`,
+    );
+  }
   if (!isInt(settings.apiRateLimit, 1, 10_000)) problems.push('apiRateLimit must be an integer in 1..10000');
   if (!isInt(settings.apiBurstLimit, 1, 5_000)) problems.push('apiBurstLimit must be an integer in 1..5000');
   if (services.length === 0) problems.push('SERVICES is empty: the topic would have no consumer');
 
   const seen = new Set<string>();
-  for (const s of services) {
+  for (const configured of services) {
+    // The settings deployed on this stage (FIFO profile applied); a no-op on an applied profile.
+    const s = serviceProfile(configured, fifo);
     const label = `service "${s.name}"`;
     if (!KEBAB.test(s.name) || s.name.length > 32) {
       problems.push(`${label}: name must be kebab-case (a-z, 0-9, single '-'), at most 32 chars`);
@@ -399,6 +475,11 @@ export function validateConfig(
         `${label}: idempotencyExpirySeconds ${s.idempotencyExpirySeconds} is shorter than the redelivery horizon ${horizon} (queue retention ${s.queueRetentionSeconds} + DLQ retention ${DLQ_RETENTION_SECONDS}); a redriven duplicate would run its effect twice`,
       );
     }
+    if (s.idempotencyExpirySeconds < ARCHIVE_RETENTION_DAYS * DAY) {
+      problems.push(
+        `${label}: idempotencyExpirySeconds ${s.idempotencyExpirySeconds} is shorter than the event archive (${ARCHIVE_RETENTION_DAYS} days); a replay of an archived event already processed would run its effect again`,
+      );
+    }
     const requested = s.visibilityTimeoutSeconds ?? 0;
     if (!isInt(requested, 0, MAX_VISIBILITY_TIMEOUT_SECONDS)) {
       problems.push(
@@ -417,6 +498,13 @@ export function validateConfig(
     if (!isInt(s.alarms.ageOfOldestMessageSeconds, 60, Number.MAX_SAFE_INTEGER)) {
       problems.push(
         `${label}: alarms.ageOfOldestMessageSeconds must be an integer >= 60 (the metric's period)`,
+      );
+    } else if (
+      isInt(s.functionTimeoutSeconds, 1, 900) &&
+      s.alarms.ageOfOldestMessageSeconds <= minimumAgeAlarmSeconds(s)
+    ) {
+      problems.push(
+        `${label}: alarms.ageOfOldestMessageSeconds ${s.alarms.ageOfOldestMessageSeconds} must exceed two visibility timeouts (2 × ${effectiveVisibilityTimeoutSeconds(s)} = ${minimumAgeAlarmSeconds(s)} s): a message being retried normally is that old before SQS stops counting it`,
       );
     } else if (s.alarms.ageOfOldestMessageSeconds >= s.queueRetentionSeconds) {
       problems.push(

@@ -5,7 +5,7 @@ import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { type IKey, Key } from 'aws-cdk-lib/aws-kms';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
-import { FilterOrPolicy, type ITopic, SubscriptionFilter } from 'aws-cdk-lib/aws-sns';
+import { FilterOrPolicy, type ITopic, type Subscription, SubscriptionFilter } from 'aws-cdk-lib/aws-sns';
 import { SqsSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
@@ -39,13 +39,15 @@ export interface ConsumerServiceProps {
    */
   readonly fifo?: boolean;
   /**
-   * Key for the queue, the DLQ and the subscription DLQ. A provided key must let sns.amazonaws.com
-   * use it (GenerateDataKey, Decrypt) when its policy is not managed by this stack.
+   * Key for the queue and its DLQ (the subscription DLQ uses SSE-SQS, so it does not share the
+   * key's failure mode). A provided key must let sns.amazonaws.com use it (GenerateDataKey, Decrypt)
+   * when its policy is not managed by this stack.
    * @default - a new customer-managed key with rotation, used by this service's queues only
    */
   readonly encryptionKey?: IKey;
   /**
-   * What happens to the key, the effect table and the log group when the stack is deleted.
+   * What happens to the key, the queues (undrained DLQ messages), the effect table and the log group
+   * when the stack is deleted.
    * @default RemovalPolicy.DESTROY
    */
   readonly removalPolicy?: RemovalPolicy;
@@ -116,7 +118,7 @@ export function toSnsBodyFilterPolicy(policy: FilterPolicy): Record<string, Filt
  * max(requested, 6 × function timeout + batching window) (the AWS guidance, so a batch retried by
  * Lambda's own retries is not delivered twice meanwhile); DLQ retention 14 d (for standard queues
  * the DLQ keeps the original enqueue time, so it must outlive the source's retention); KMS
- * encryption of every queue; TLS-only queue policies; queue policies letting only this topic send.
+ * encryption of the queue and DLQ, SSE-SQS for the subscription DLQ (see below); TLS-only queue policies; queue policies letting only this topic send.
  * Least privilege: receive/delete on its own queue, send to its own DLQ only, idempotency items
  * with its own key prefix only, its own effect table, SES only with a configured sender.
  */
@@ -131,10 +133,12 @@ export class ConsumerService extends Construct {
   readonly consumer: ServiceFunction;
   /** The table the service writes its effects to. */
   readonly effectTable: Table;
-  /** Key of the queues. */
+  /** Key of the queue and its DLQ. */
   readonly encryptionKey: IKey;
   /** The service's alarms. */
   readonly alarms: ServiceAlarms;
+  /** The topic subscription of the queue (a FIFO replay sets its ReplayPolicy). */
+  readonly subscription: Subscription;
 
   constructor(scope: Construct, id: string, props: ConsumerServiceProps) {
     super(scope, id);
@@ -152,15 +156,26 @@ export class ConsumerService extends Construct {
         pendingWindow: Duration.days(7),
       });
 
-    const dlqProps = {
+    this.deadLetterQueue = new Queue(this, 'Dlq', {
       encryption: QueueEncryption.KMS,
       encryptionMasterKey: this.encryptionKey,
       enforceSSL: true,
       retentionPeriod: Duration.seconds(DLQ_RETENTION_SECONDS),
       fifo,
-    };
-    this.deadLetterQueue = new Queue(this, 'Dlq', dlqProps);
-    this.subscriptionDeadLetterQueue = new Queue(this, 'SubscriptionDlq', dlqProps);
+      removalPolicy,
+    });
+    // SNS writes here exactly when it could not deliver to the queue, and the likeliest reason is
+    // the queue's key (disabled, scheduled for deletion, policy edited). With that key the DLQ would
+    // fail the same way and SNS would drop the message (NumberOfNotificationsFailedToRedriveToDlq).
+    // SQS-managed SSE (SSE-SQS) still encrypts at rest but has no key or key policy that can break;
+    // who may read the messages is decided by IAM and the queue policy alone.
+    this.subscriptionDeadLetterQueue = new Queue(this, 'SubscriptionDlq', {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.seconds(DLQ_RETENTION_SECONDS),
+      fifo,
+      removalPolicy,
+    });
     Validations.of(this.subscriptionDeadLetterQueue).acknowledge({
       id: 'AwsSolutions-SQS3',
       reason:
@@ -174,12 +189,13 @@ export class ConsumerService extends Construct {
       retentionPeriod: Duration.seconds(service.queueRetentionSeconds),
       visibilityTimeout: Duration.seconds(effectiveVisibilityTimeoutSeconds(service)),
       deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: service.maxReceiveCount },
+      removalPolicy,
     });
 
     // SqsSubscription adds the queue policy (sns.amazonaws.com, aws:SourceArn = topic) and the key
     // policy statement SNS needs to encrypt into the queue; Subscription adds the same queue policy
-    // on the subscription DLQ. Both queues share the key, so one key statement covers both.
-    props.topic.addSubscription(
+    // on the subscription DLQ, which needs no key statement (SSE-SQS).
+    this.subscription = props.topic.addSubscription(
       new SqsSubscription(this.queue, {
         rawMessageDelivery: true,
         deadLetterQueue: this.subscriptionDeadLetterQueue,
@@ -194,6 +210,9 @@ export class ConsumerService extends Construct {
       sortKey: { name: 'sk', type: AttributeType.STRING },
       billingMode: BillingMode.PAY_PER_REQUEST,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      ...(service.effectTtlAttribute === undefined
+        ? {}
+        : { timeToLiveAttribute: service.effectTtlAttribute }),
       removalPolicy,
     });
 
@@ -252,6 +271,7 @@ export class ConsumerService extends Construct {
     );
     // Exactly what the effect adapters send: conditional PutItem / UpdateItem, and TransactWriteItems,
     // which IAM authorizes per contained action (Put → PutItem, Update → UpdateItem); no reads.
+    // test/integration/iam-recorded-calls.test.ts reports any grant no recorded call uses.
     role.addToPrincipalPolicy(
       new PolicyStatement({
         actions: ['dynamodb:PutItem', 'dynamodb:UpdateItem'],

@@ -11,6 +11,7 @@ import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { snsTopicMetric } from './topic-delivery-alarms.ts';
 
 /** What the dashboard shows of one consumer service. */
 export interface DashboardService {
@@ -67,24 +68,21 @@ export class OperationsDashboard extends Construct {
         new AlarmStatusWidget({ title: 'Alarms', alarms: [...alarms], width: 24, height: 4 }),
       );
     }
-    const topicMetric = (metricName: string): Metric =>
-      new Metric({
-        namespace: 'AWS/SNS',
-        metricName,
-        dimensionsMap: { TopicName: props.topic.topicName },
-        statistic: 'Sum',
-        period: PERIOD,
-      });
     this.dashboard.addWidgets(
       new GraphWidget({
         title: 'Topic',
         width: 12,
         left: [
-          topicMetric('NumberOfMessagesPublished'),
-          topicMetric('NumberOfNotificationsDelivered'),
-          topicMetric('NumberOfNotificationsFailed'),
-          topicMetric('NumberOfNotificationsFilteredOut-MessageAttributes'),
-          topicMetric('NumberOfNotificationsRedrivenToDlq'),
+          ...(
+            [
+              'NumberOfMessagesPublished',
+              'NumberOfNotificationsDelivered',
+              'NumberOfNotificationsFailed',
+              'NumberOfNotificationsFilteredOut-MessageAttributes',
+              'NumberOfNotificationsRedrivenToDlq',
+              'NumberOfNotificationsFailedToRedriveToDlq',
+            ] as const
+          ).map((name) => snsTopicMetric(props.topic, name, { period: PERIOD })),
         ],
       }),
       new GraphWidget({

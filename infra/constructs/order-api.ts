@@ -27,7 +27,7 @@ export interface OrderApiProps {
   readonly topicKey: IKey;
   /**
    * `iam`: callers sign requests with SigV4 and need execute-api:Invoke. `none`: open endpoint
-   * (dev only; validateConfig refuses it for prod).
+   * (an explicit non-prod opt-out; validateConfig refuses it in prod and with sesFromAddress).
    * @default 'iam'
    */
   readonly authorization?: ApiAuthorization;
@@ -154,7 +154,7 @@ export class OrderApi extends Construct {
         Validations.of(route).acknowledge({
           id: 'AwsSolutions-APIG4',
           reason:
-            'apiAuth=none is allowed for non-prod stages only (validateConfig refuses it for prod) so the demo and curl can call POST /orders unsigned; prod uses IAM (SigV4) authorization.',
+            'apiAuth=none is an explicit opt-out of a non-prod stage (the default is IAM on every stage; validateConfig refuses none in prod and together with sesFromAddress), for unsigned curl calls during development.',
         });
       }
     }

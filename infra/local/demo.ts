@@ -21,6 +21,7 @@ import { OrderEventsError } from '../../lambdas/shared/errors.ts';
 import { wholeNumber } from './cli-options.ts';
 import { formatDeployReport } from './deployer.ts';
 import { type LocalRuntime, startLocalRuntime, synthIfStale } from './local-runtime.ts';
+import { removeRuntimeDescriptor, writeRuntimeDescriptor } from './runtime-descriptor.ts';
 
 /** The scenario could not be driven (not a mismatch: those are collected and reported). */
 class DemoError extends OrderEventsError {
@@ -116,7 +117,18 @@ async function main(): Promise<number> {
     printSummary(runtime, mismatches);
     step(mismatches.length === 0 ? 'all effects as expected' : `${mismatches.length} mismatch(es)`);
     if (options.keep) {
+      // Where the `order-events` CLI finds this runtime; removed when it stops.
+      const descriptor = writeRuntimeDescriptor({
+        pid: process.pid,
+        region: runtime.emulators.region,
+        stackName: runtime.deployment.stackName,
+        endpoints: runtime.emulators.endpoints,
+        outputs: runtime.outputs,
+        startedAt: new Date(started).toISOString(),
+      });
+      process.once('exit', () => removeRuntimeDescriptor());
       printEndpoints(runtime);
+      console.log(`  runtime descriptor ${descriptor} (npx order-events status)`);
       await new Promise<never>(() => undefined);
     }
     return mismatches.length === 0 ? 0 : 1;

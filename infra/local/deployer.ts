@@ -549,6 +549,10 @@ class Deployer {
     }
     if (p.KmsMasterKeyId !== undefined)
       this.gap(`${logicalId}: KmsMasterKeyId accepted, no encryption (no KMS)`);
+    if (p.ArchivePolicy !== undefined)
+      this.gap(
+        `${logicalId}: ArchivePolicy accepted, no archive (fauxqs has no SNS message archiving or replay)`,
+      );
     this.created.set(logicalId, {
       type: resource.Type,
       ref: arn,

@@ -40,19 +40,19 @@ export interface InvocationResult {
 }
 
 interface Sandbox {
+  /** Also the sandbox's `AWS_SESSION_TOKEN`, so the endpoint proxy can name the calling sandbox. */
+  readonly id: string;
   readonly worker: Worker;
   readonly exited: Promise<void>;
-  /** Settles when the init phase is over: true once the worker reported it, false if it exited first. */
-  readonly initialized: Promise<boolean>;
-  /** The error that ended the worker, if one did (e.g. its bootstrap could not be loaded). */
-  crash?: string;
+  /** Settles when the handler module has been imported (or failed to), i.e. when init is over. */
+  readonly initialized: Promise<void>;
 }
 
 /**
- * Lambda's limit for the init phase (10 s); past it Lambda retries the init within the first
- * invocation's own timeout, so a sandbox gets this plus the function timeout before it is given up.
+ * Lambda's init budget: the module import runs before the invocation's own timeout starts, and after
+ * 10 s Lambda stops waiting for init (it is retried inside the invocation, within its timeout).
  */
-export const INIT_LIMIT_SECONDS = 10;
+const INIT_BUDGET_MS = 10_000;
 
 /** Options of {@link FunctionHost}. */
 export interface FunctionHostOptions {
@@ -98,39 +98,34 @@ export class FunctionHost {
     }
   }
 
+  /**
+   * Ends the sandbox `sandboxId` as a crash would (its invocation in flight fails with
+   * `Runtime.ExitError`). Resolves once it has exited; false when there is no such sandbox.
+   */
+  async kill(sandboxId: string): Promise<boolean> {
+    const sandbox = [...this.all].find((s) => s.id === sandboxId);
+    if (sandbox === undefined) return false;
+    await sandbox.worker.terminate();
+    await sandbox.exited;
+    return true;
+  }
+
   private async run(event: unknown): Promise<InvocationResult> {
     const sandbox = this.idle.pop() ?? this.spawn();
-    await this.initialized(sandbox);
-    if (this.closed) throw new InvocationError(this.fn.name, 'HostClosed', 'the function host is closed');
-    return this.invokeIn(sandbox, event);
-  }
-
-  /** Waits for the sandbox's init phase, which (as in Lambda) is not part of the invocation's timeout. */
-  private async initialized(sandbox: Sandbox): Promise<void> {
-    const limitSeconds = INIT_LIMIT_SECONDS + this.fn.timeoutSeconds;
-    let timer: NodeJS.Timeout | undefined;
-    const outcome = await Promise.race([
-      sandbox.initialized.then((ok) => (ok ? 'ready' : 'exited')),
-      new Promise<'timeout'>((resolve) => {
-        timer = setTimeout(() => resolve('timeout'), limitSeconds * 1000);
+    // The invocation's deadline starts when init is over, as in Lambda (see INIT_BUDGET_MS).
+    let budget: NodeJS.Timeout | undefined;
+    await Promise.race([
+      sandbox.initialized,
+      sandbox.exited,
+      new Promise<void>((resolve) => {
+        budget = setTimeout(resolve, INIT_BUDGET_MS);
       }),
-    ]).finally(() => clearTimeout(timer));
-    if (outcome === 'ready') return;
-    void sandbox.worker.terminate();
-    throw outcome === 'timeout'
-      ? new InvocationError(
-          this.fn.name,
-          'Sandbox.Timedout',
-          `Init phase did not complete in ${limitSeconds} s`,
-        )
-      : new InvocationError(
-          this.fn.name,
-          'Runtime.ExitError',
-          `sandbox exited during its init phase${sandbox.crash === undefined ? '' : `: ${sandbox.crash}`}`,
-        );
-  }
-
-  private invokeIn(sandbox: Sandbox, event: unknown): Promise<InvocationResult> {
+    ]);
+    clearTimeout(budget);
+    // Gone during init (a crash at import, or close()): the exit listener in spawn already removed it.
+    if (!this.all.has(sandbox)) {
+      throw new InvocationError(this.fn.name, 'Runtime.ExitError', 'sandbox exited during init');
+    }
     const awsRequestId = randomUUID();
     const started = Date.now();
     const deadline = started + this.fn.timeoutSeconds * 1000;
@@ -196,6 +191,7 @@ export class FunctionHost {
 
   private spawn(): Sandbox {
     const fn = this.fn;
+    const id = `${fn.logicalId}/${randomUUID()}`;
     const workerData: LambdaWorkerData = {
       assetDir: fn.assetDir,
       handler: fn.handler,
@@ -222,33 +218,35 @@ export class FunctionHost {
       AWS_EC2_METADATA_DISABLED: 'true',
       ...this.options.baseEnv,
       AWS_REGION: region,
+      // Each function signs as itself and each sandbox with its own session token (as Lambda hands
+      // every sandbox its role's temporary credentials): an endpoint proxy can tell callers apart.
+      AWS_ACCESS_KEY_ID: fn.logicalId,
+      AWS_SESSION_TOKEN: id,
       ...fn.environment,
     };
     const worker = new Worker(WORKER_FILE, { workerData, env, stdout: true, stderr: true, execArgv: [] });
     const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
-    const initialized = new Promise<boolean>((resolve) => {
-      const onReady = (message: { type?: string }): void => {
-        if (message.type !== 'ready') return;
-        worker.off('message', onReady);
-        resolve(true);
+    const initialized = new Promise<void>((resolve) => {
+      const onInit = (message: { type?: string }): void => {
+        if (message.type !== 'initialized') return;
+        worker.off('message', onInit);
+        resolve();
       };
-      worker.on('message', onReady);
-      void exited.then(() => resolve(false));
+      worker.on('message', onInit);
     });
     this.pipe(worker.stdout, 'stdout');
     this.pipe(worker.stderr, 'stderr');
     // Without a listener, an error thrown in an idle sandbox (a rejection its handler left running)
     // would be an uncaught exception of this process. It ends the sandbox (the exit handler below
     // removes it) and shows up as a line of the function's output.
-    const sandbox: Sandbox = { worker, exited, initialized };
-    worker.on('error', (error) => {
-      sandbox.crash = `${error.name}: ${error.message}`;
+    worker.on('error', (error) =>
       this.options.onOutput({
         functionLogicalId: fn.logicalId,
         stream: 'stderr',
-        line: `sandbox crashed: ${sandbox.crash}`,
-      });
-    });
+        line: `sandbox crashed: ${error.name}: ${error.message}`,
+      }),
+    );
+    const sandbox: Sandbox = { id, worker, exited, initialized };
     // A sandbox that dies while idle must not be handed out again.
     void exited.then(() => {
       this.all.delete(sandbox);

@@ -29,9 +29,9 @@ export interface InvokeMessage {
   readonly event: unknown;
 }
 
-/** Worker → parent: the init phase (importing the handler's module) is over, successful or not. */
-export interface ReadyMessage {
-  readonly type: 'ready';
+/** Worker → parent, once: the handler module has been imported (or failed to); init is over. */
+export interface InitializedMessage {
+  readonly type: 'initialized';
 }
 
 /** Worker → parent: the outcome of one invocation. */
@@ -76,12 +76,11 @@ function describe(error: unknown): { errorType: string; errorMessage: string; st
   return { errorType: 'Error', errorMessage: String(error) };
 }
 
-// The init phase runs when the sandbox starts, before any invocation, as in Lambda: its time does not
-// count against the function timeout. A failed import is reported by every invocation (as Lambda's
-// Runtime.ImportModuleError is), not here.
+// The init phase runs as soon as the sandbox starts, as in Lambda; an import error is reported by the
+// first invocation (the bundle's own error, as it is).
 void loadHandler()
   .catch(() => undefined)
-  .then(() => parentPort?.postMessage({ type: 'ready' } satisfies ReadyMessage));
+  .then(() => parentPort?.postMessage({ type: 'initialized' } satisfies InitializedMessage));
 
 parentPort?.on('message', (message: InvokeMessage) => {
   if (message.type !== 'invoke') return;

@@ -8,6 +8,7 @@ import { type LocalApiServer, startApiServer } from './api-server.ts';
 import { CloudAssemblyError, isAssemblyStale } from './assembly.ts';
 import { type DeployLocalOptions, deployLocal, type LocalDeployment } from './deployer.ts';
 import { type Emulators, startEmulators } from './emulators.ts';
+import { type EndpointProxy, type EndpointProxyOptions, startEndpointProxy } from './endpoint-proxy.ts';
 import { LocalRunner, type LocalRunnerOptions } from './runner.ts';
 
 /** Sources whose change makes cdk.out stale (the CDK app and the handler code). */
@@ -21,23 +22,33 @@ export const SYNTH_SOURCES = [
   'package-lock.json',
 ] as const;
 
+/** Where the FIFO variant (`-c fifo=true`) is synthesized for the embedded runtime and its tests. */
+export const FIFO_ASSEMBLY_DIR = '.local/cdk.out.fifo';
+
 /**
  * Runs the pinned `cdk synth --quiet` when `cdk.out` is missing or older than the sources.
+ * `context` adds `-c key=value` pairs (e.g. `{ fifo: 'true' }` into its own assembly directory).
  * Returns whether it synthesized.
  */
 export function synthIfStale(
   assemblyDir = 'cdk.out',
   log: (line: string) => void = () => undefined,
+  context: Readonly<Record<string, string>> = {},
 ): boolean {
   if (!isAssemblyStale(assemblyDir, SYNTH_SOURCES)) return false;
   log(`${assemblyDir} is missing or older than infra/ or lambdas/: running cdk synth --quiet`);
   // The project's own CLI (node_modules/.bin), never a global one. Bundling chatter is shown only
   // when the synth fails.
   try {
-    execFileSync('npx', ['--no-install', 'cdk', 'synth', '--quiet', '--output', assemblyDir], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      maxBuffer: 64 * 1024 * 1024,
-    });
+    const contextArgs = Object.entries(context).flatMap(([key, value]) => ['-c', `${key}=${value}`]);
+    execFileSync(
+      'npx',
+      ['--no-install', 'cdk', 'synth', '--quiet', '--output', assemblyDir, ...contextArgs],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+        maxBuffer: 64 * 1024 * 1024,
+      },
+    );
   } catch (error) {
     const stderr = String((error as { stderr?: Buffer }).stderr ?? '');
     throw new CloudAssemblyError(`cdk synth failed:\n${stderr.split('\n').slice(-40).join('\n')}`, {
@@ -51,11 +62,19 @@ export function synthIfStale(
 export interface LocalRuntimeOptions extends Omit<DeployLocalOptions, 'apiEndpoint'>, LocalRunnerOptions {
   /** Start every enabled event source mapping at once. @default true */
   readonly startConsumers?: boolean;
+  /**
+   * Put an {@link EndpointProxy} between everything and the emulators, with these observers and
+   * faults (see docs/local.md). Absent: no proxy, clients talk to the emulators directly.
+   */
+  readonly endpointProxy?: Omit<EndpointProxyOptions, 'killSandbox'>;
 }
 
 /** A running embedded deployment. `stop()` releases every worker, server and port. */
 export interface LocalRuntime {
+  /** The emulators, seen through the endpoint proxy when there is one. */
   readonly emulators: Emulators;
+  /** The endpoint proxy, when `endpointProxy` was given. */
+  readonly proxy: EndpointProxy | undefined;
   readonly deployment: LocalDeployment;
   readonly runner: LocalRunner;
   readonly api: LocalApiServer;
@@ -66,14 +85,21 @@ export interface LocalRuntime {
 
 /** Starts emulators, deploys the stack, starts consumers and the API server. */
 export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Promise<LocalRuntime> {
-  const emulators = await startEmulators();
+  const direct = await startEmulators();
+  let proxy: EndpointProxy | undefined;
+  let emulators = direct;
   let api: LocalApiServer | undefined;
   let runner: LocalRunner | undefined;
   // In this order (no new invocations, then no requests, then no services), and every step runs
   // even when an earlier one fails, so no worker, socket or port is left behind.
   const stop = async (): Promise<void> => {
     const failures: unknown[] = [];
-    for (const step of [() => runner?.close(), () => api?.close(), () => emulators.stop()]) {
+    for (const step of [
+      () => runner?.close(),
+      () => api?.close(),
+      () => proxy?.close(),
+      () => direct.stop(),
+    ]) {
       await Promise.resolve()
         .then(step)
         .catch((error: unknown) => failures.push(error));
@@ -81,6 +107,16 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     if (failures.length > 0) throw new AggregateError(failures, 'failed to stop the local runtime');
   };
   try {
+    if (options.endpointProxy !== undefined) {
+      proxy = await startEndpointProxy(direct, {
+        ...options.endpointProxy,
+        killSandbox: async (caller, sandbox) => {
+          await runner?.host(caller).kill(sandbox);
+        },
+      });
+      // Deployed through the proxy too: queue URLs then lead back to it (fauxqs echoes the host).
+      emulators = proxy.emulators;
+    }
     api = await startApiServer();
     const deployment = await deployLocal(emulators, { ...options, apiEndpoint: api.url });
     runner = new LocalRunner(deployment, emulators, options);
@@ -90,6 +126,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     let stopping: Promise<void> | undefined;
     return {
       emulators,
+      proxy,
       deployment,
       runner,
       api,

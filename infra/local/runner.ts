@@ -26,6 +26,12 @@ export class LocalRunnerError extends OrderEventsError {
   }
 }
 
+/**
+ * Access key id the pollers sign with (the Lambda service's own calls to SQS), so an endpoint proxy
+ * tells them apart from the functions' calls and the harness's.
+ */
+export const EVENT_SOURCE_MAPPING_CALLER = 'lambda-event-source-mapping';
+
 /** Counters of one mapping, maintained by the runner (not by the function). */
 export interface MappingStats {
   batches: number;
@@ -82,7 +88,11 @@ export class LocalRunner {
     options: LocalRunnerOptions = {},
   ) {
     this.metrics = new MetricsSink(options.echo ? { echo: options.echo } : {});
-    this.sqs = new SQSClient(emulators.clientConfig('sqs'));
+    const sqsConfig = emulators.clientConfig('sqs');
+    this.sqs = new SQSClient({
+      ...sqsConfig,
+      credentials: { ...sqsConfig.credentials, accessKeyId: EVENT_SOURCE_MAPPING_CALLER },
+    });
     const concurrency = (m: LocalEventSourceMapping) =>
       Math.max(
         1,

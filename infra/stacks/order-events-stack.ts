@@ -3,12 +3,15 @@ import { fileURLToPath } from 'node:url';
 import { App, type AppProps, CfnOutput, RemovalPolicy, Stack, type StackProps, Tags } from 'aws-cdk-lib';
 import type { Alarm } from 'aws-cdk-lib/aws-cloudwatch';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { CfnSubscription } from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import {
+  ARCHIVE_RETENTION_DAYS,
   pascalCase,
   SERVICES,
   type ServiceConfig,
   type StageSettings,
+  serviceProfile,
   stageSettingsFromContext,
   validateConfig,
 } from '../config.ts';
@@ -18,6 +21,7 @@ import { IdempotencyTable } from '../constructs/idempotency-table.ts';
 import { OperationsDashboard } from '../constructs/operations-dashboard.ts';
 import { OpsTopic } from '../constructs/ops-topic.ts';
 import { OrderApi } from '../constructs/order-api.ts';
+import { TopicDeliveryAlarms } from '../constructs/topic-delivery-alarms.ts';
 
 /** Repository root: bundling runs from here and handler entries are relative to it. */
 export const PROJECT_ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -63,9 +67,10 @@ export class OrderEventsStack extends Stack {
 
   constructor(scope: Construct, id: string, props: OrderEventsStackProps) {
     super(scope, id, props);
-    const services = props.services ?? SERVICES;
-    const projectRoot = props.projectRoot ?? PROJECT_ROOT;
     const settings = props.settings;
+    // The FIFO profile is applied before validation: what is checked is what is deployed.
+    const services = (props.services ?? SERVICES).map((s) => serviceProfile(s, settings.fifo));
+    const projectRoot = props.projectRoot ?? PROJECT_ROOT;
     validateConfig(services, settings, { projectRoot });
 
     const removalPolicy = settings.removalPolicy === 'retain' ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
@@ -77,6 +82,7 @@ export class OrderEventsStack extends Stack {
     this.topic = new EncryptedTopic(this, 'OrderEventsTopic', {
       displayName: 'order-events',
       fifo: settings.fifo,
+      ...(settings.fifo ? { archiveRetentionDays: ARCHIVE_RETENTION_DAYS } : {}),
       removalPolicy,
     });
     this.opsTopic = new OpsTopic(this, 'Ops', {
@@ -119,7 +125,13 @@ export class OrderEventsStack extends Stack {
       removalPolicy,
     });
 
+    // SNS → subscription delivery failures (the subscription DLQ alarms say which subscription).
+    const deliveryAlarms = new TopicDeliveryAlarms(this, 'TopicDeliveryAlarms', {
+      topic: this.topic.topic,
+      alarmTopic: this.opsTopic.topic,
+    });
     const alarms: Alarm[] = [
+      ...deliveryAlarms.all,
       ...this.orderApi.alarms,
       ...[...consumers.values()].flatMap((c) => [...c.alarms.all]),
     ];
@@ -148,6 +160,10 @@ export class OrderEventsStack extends Stack {
       new CfnOutput(this, `${p}QueueArn`, { value: c.queue.queueArn });
       new CfnOutput(this, `${p}DlqUrl`, { value: c.deadLetterQueue.queueUrl });
       new CfnOutput(this, `${p}SubscriptionDlqUrl`, { value: c.subscriptionDeadLetterQueue.queueUrl });
+      // Ref of AWS::SNS::Subscription is its ARN (a FIFO replay sets the subscription's ReplayPolicy).
+      new CfnOutput(this, `${p}SubscriptionArn`, {
+        value: (c.subscription.node.defaultChild as CfnSubscription).ref,
+      });
       new CfnOutput(this, `${p}EffectTableName`, { value: c.effectTable.tableName });
       new CfnOutput(this, `${p}FunctionName`, { value: c.consumer.function.functionName });
     }

@@ -1,9 +1,16 @@
 /**
  * The SQS consumer plumbing every service shares, so each handler.ts is a few lines:
  * parse + validate → Powertools idempotency (DynamoDB, key = eventId) → business function, with
- * partial batch responses, a poison fast path to the DLQ, structured logs and EMF metrics.
+ * partial batch responses, a poison fast path to the DLQ, structured logs and EMF metrics. On a
+ * FIFO queue the records of a batch run in order and a failure holds back the rest of its message
+ * group only (Powertools SqsFifoPartialProcessorAsync with skipGroupOnError).
  */
-import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import {
+  BatchProcessor,
+  EventType,
+  processPartialResponse,
+  SqsFifoPartialProcessorAsync,
+} from '@aws-lambda-powertools/batch';
 import {
   IdempotencyAlreadyInProgressError,
   IdempotencyConfig,
@@ -133,6 +140,8 @@ export function createSqsConsumer(options: SqsConsumerOptions): SqsHandler {
   const logger = new ConsumerLogger({ serviceName: config.serviceName });
   const metrics = new Metrics({ serviceName: config.serviceName });
   const sqs = options.sqs ?? new SQSClient({});
+  // A FIFO queue has a FIFO DLQ (SQS refuses anything else), so the DLQ tells the queue type.
+  const fifo = config.dlqUrl.endsWith('.fifo');
   const persistenceStore = new DynamoDBPersistenceLayer({
     tableName: config.idempotencyTableName,
     awsSdkV3Client: options.dynamodb ?? new DynamoDBClient({}),
@@ -165,7 +174,7 @@ export function createSqsConsumer(options: SqsConsumerOptions): SqsHandler {
       if (name in attributes || value.stringValue === undefined) continue;
       attributes[name] = { DataType: value.dataType, StringValue: value.stringValue };
     }
-    const fifo = config.dlqUrl.endsWith('.fifo')
+    const fifoFields = fifo
       ? {
           MessageGroupId: record.attributes.MessageGroupId ?? config.serviceName,
           MessageDeduplicationId: record.messageId,
@@ -177,7 +186,7 @@ export function createSqsConsumer(options: SqsConsumerOptions): SqsHandler {
           QueueUrl: config.dlqUrl,
           MessageBody: record.body,
           MessageAttributes: attributes,
-          ...fifo,
+          ...fifoFields,
         }),
       );
     } catch (sendError) {
@@ -254,9 +263,21 @@ export function createSqsConsumer(options: SqsConsumerOptions): SqsHandler {
 
     try {
       // A processor per invocation keeps concurrent invocations (tests, local runner) apart.
+      // For SQS, reporting every record is the same as failing the batch, without an error log storm.
+      if (fifo) {
+        // FIFO: records one after the other, in order; after a failure, every later record of the
+        // SAME message group (customer) is reported failed unprocessed (skipGroupOnError), so SQS
+        // redelivers them after the failed one and a customer's orders are never applied out of
+        // order, while the other customers' records of the batch go on. BatchProcessor would run
+        // them concurrently and delete the later records while the failed one waits for a retry.
+        return await processPartialResponse(event, recordHandler, new SqsFifoPartialProcessorAsync(), {
+          context,
+          skipGroupOnError: true,
+          throwOnFullBatchFailure: false,
+        });
+      }
       return await processPartialResponse(event, recordHandler, new BatchProcessor(EventType.SQS), {
         context,
-        // For SQS, reporting every record is the same as failing the batch, without an error log storm.
         throwOnFullBatchFailure: false,
       });
     } finally {

@@ -6,6 +6,7 @@ import {
   SERVICES,
   type ServiceConfig,
   type StageSettings,
+  serviceProfile,
   stageSettingsFromContext,
   validateConfig,
 } from '../../infra/config.ts';
@@ -17,7 +18,8 @@ const settings = (overrides: Partial<StageSettings> = {}): StageSettings => ({
   ...stageSettingsFromContext({ tryGetContext: () => undefined }),
   ...overrides,
 });
-const base = SERVICES[0] as ServiceConfig;
+// Without its FIFO profile, so FIFO cases check exactly the settings given here.
+const base = serviceProfile(SERVICES[0] as ServiceConfig, false);
 const svc = (overrides: Partial<ServiceConfig>): ServiceConfig => ({ ...base, ...overrides });
 
 function problemsOf(run: () => void): readonly string[] {
@@ -121,6 +123,52 @@ describe('validateConfig', () => {
     ]);
   });
 
+  it('refuses an open API together with sesFromAddress, naming every problem in one message', () => {
+    const problems = problemsOf(() =>
+      validateConfig(
+        SERVICES,
+        settings({ stage: 'prod', apiAuthorization: 'none', sesFromAddress: 'orders@example.com' }),
+      ),
+    );
+    expect(problems).toEqual([
+      expect.stringMatching(/stage prod requires apiAuth "iam"/),
+      expect.stringMatching(/apiAuth "none" together with sesFromAddress "orders@example.com"/),
+    ]);
+    expect(
+      problemsOf(() =>
+        validateConfig(
+          SERVICES,
+          settings({ apiAuthorization: 'none', sesFromAddress: 'orders@example.com' }),
+        ),
+      ),
+    ).toEqual([expect.stringMatching(/apiAuth "none" together with sesFromAddress/)]);
+    expect(() => validateConfig(SERVICES, settings({ sesFromAddress: 'orders@example.com' }))).not.toThrow();
+    expect(() => validateConfig(SERVICES, settings({ apiAuthorization: 'none' }))).not.toThrow();
+  });
+
+  it('requires the age alarm above two visibility timeouts (the metric drops messages received 3+ times)', () => {
+    // inventory-like: 15 s timeout, no window → visibility 90 s → threshold must exceed 180 s.
+    const service = svc({ functionTimeoutSeconds: 15, maxBatchingWindowSeconds: 0, batchSize: 10 });
+    expect(
+      problemsOf(() =>
+        validateConfig(
+          [{ ...service, alarms: { queueDepth: 10, ageOfOldestMessageSeconds: 180 } }],
+          settings(),
+        ),
+      ),
+    ).toEqual([
+      expect.stringMatching(
+        /ageOfOldestMessageSeconds 180 must exceed two visibility timeouts \(2 × 90 = 180 s\)/,
+      ),
+    ]);
+    expect(() =>
+      validateConfig(
+        [{ ...service, alarms: { queueDepth: 10, ageOfOldestMessageSeconds: 181 } }],
+        settings(),
+      ),
+    ).not.toThrow();
+  });
+
   it('refuses an unauthenticated API in prod and an unknown apiAuth', () => {
     expect(
       problemsOf(() => validateConfig(SERVICES, settings({ stage: 'prod', apiAuthorization: 'none' }))),
@@ -143,12 +191,16 @@ describe('validateConfig', () => {
       removalPolicy: 'retain',
       apiAuthorization: 'iam',
     });
+    // Secure by default: IAM on every stage unless the stage opts out.
     expect(settings()).toMatchObject({
       stage: 'dev',
       removalPolicy: 'destroy',
-      apiAuthorization: 'none',
+      apiAuthorization: 'iam',
       fifo: false,
     });
+    expect(
+      stageSettingsFromContext({ tryGetContext: (k) => ({ apiAuth: 'none' })[k] }).apiAuthorization,
+    ).toBe('none');
     expect(settings().alarmEmail).toBeUndefined();
   });
 });

@@ -21,8 +21,8 @@ describe('prod stage', () => {
     expect(routes.map(([, r]) => [r.RouteKey, r.AuthorizationType])).toEqual([['POST /orders', 'AWS_IAM']]);
   });
 
-  it('retains tables, keys and log groups', () => {
-    for (const type of ['AWS::DynamoDB::Table', 'AWS::KMS::Key', 'AWS::Logs::LogGroup']) {
+  it('retains tables, keys, log groups and every queue (undrained DLQ messages survive)', () => {
+    for (const type of ['AWS::DynamoDB::Table', 'AWS::KMS::Key', 'AWS::Logs::LogGroup', 'AWS::SQS::Queue']) {
       const all = Object.values(prod.resources).filter((r) => r.Type === type) as {
         DeletionPolicy?: string;
       }[];

@@ -1,7 +1,9 @@
+import { readFileSync } from 'node:fs';
 import type { CfnResource } from 'aws-cdk-lib';
+import { FLAGS } from 'aws-cdk-lib/cx-api';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DLQ_RETENTION_SECONDS, pascalCase, SERVICES } from '../../infra/config.ts';
-import type { OrderEventsStack } from '../../infra/stacks/order-events-stack.ts';
+import { type OrderEventsStack, PROJECT_ROOT } from '../../infra/stacks/order-events-stack.ts';
 import { ofType, type Resources, synthForTest } from './helpers.ts';
 
 type Json = Record<string, unknown>;
@@ -93,7 +95,7 @@ describe('topics', () => {
       expect.objectContaining({
         Effect: 'Allow',
         Principal: { Service: 'cloudwatch.amazonaws.com' },
-        Action: expect.arrayContaining(['kms:GenerateDataKey', 'kms:Decrypt']),
+        Action: expect.arrayContaining(['kms:GenerateDataKey*', 'kms:Decrypt']),
       }),
     );
   });
@@ -150,10 +152,13 @@ describe.each(SERVICES.map((s) => [s.name, s] as const))('service %s', (name, se
     expect(props(queue).MessageRetentionPeriod as number).toBeLessThan(1_209_600);
   });
 
-  it('encrypts the queue, DLQ and subscription DLQ with its rotating KMS key', () => {
+  it('encrypts the queue and DLQ with its rotating KMS key, the subscription DLQ with SSE-SQS', () => {
     const { queue, dlq, subDlq, key } = ids();
-    for (const q of [queue, dlq, subDlq]) expect(props(q).KmsMasterKeyId).toEqual(getAtt(key));
+    for (const q of [queue, dlq]) expect(props(q).KmsMasterKeyId).toEqual(getAtt(key));
     expect(props(key).EnableKeyRotation).toBe(true);
+    // Not the queue's key: SNS writes the subscription DLQ when the queue (often its key) fails.
+    expect(props(subDlq).KmsMasterKeyId).toBeUndefined();
+    expect(props(subDlq).SqsManagedSseEnabled).toBe(true);
   });
 
   it('subscribes with raw delivery and a subscription DLQ', () => {
@@ -308,8 +313,8 @@ describe.each(SERVICES.map((s) => [s.name, s] as const))('service %s', (name, se
 describe('every alarm', () => {
   it('notifies the ops topic', () => {
     const alarms = ofType(resources, 'AWS::CloudWatch::Alarm');
-    // 6 per service + order API function errors and 5xx.
-    expect(alarms.length).toBe(SERVICES.length * 6 + 2);
+    // 6 per service + order API function errors and 5xx + the topic's 2 delivery-failure alarms.
+    expect(alarms.length).toBe(SERVICES.length * 6 + 2 + 2);
     for (const [, alarm] of alarms) {
       expect(alarm.AlarmActions).toEqual([ref(opsTopicId())]);
       expect(alarm.OKActions).toEqual([ref(opsTopicId())]);
@@ -318,9 +323,9 @@ describe('every alarm', () => {
 });
 
 describe('order API', () => {
-  it('routes POST /orders to the function (open in dev) on a throttled, access-logged stage', () => {
+  it('routes POST /orders to the function (IAM-authorized by default) on a throttled, access-logged stage', () => {
     const routes = ofType(resources, 'AWS::ApiGatewayV2::Route');
-    expect(routes.map(([, r]) => [r.RouteKey, r.AuthorizationType])).toEqual([['POST /orders', 'NONE']]);
+    expect(routes.map(([, r]) => [r.RouteKey, r.AuthorizationType])).toEqual([['POST /orders', 'AWS_IAM']]);
     const [stage] = ofType(resources, 'AWS::ApiGatewayV2::Stage');
     const stageProps = (stage as [string, Json])[1];
     expect(stageProps.StageName).toBe('$default');
@@ -328,6 +333,12 @@ describe('order API', () => {
     expect(stageProps.AccessLogSettings).toMatchObject({
       DestinationArn: getAtt(idOf(stack.orderApi.accessLogGroup)),
     });
+  });
+
+  it('is open only when a non-prod stage opts out with apiAuth=none', () => {
+    const open = synthForTest({ stage: 'dev', apiAuth: 'none' });
+    const routes = ofType(open.resources, 'AWS::ApiGatewayV2::Route');
+    expect(routes.map(([, r]) => [r.RouteKey, r.AuthorizationType])).toEqual([['POST /orders', 'NONE']]);
   });
 
   it('publishes only to the topic, with its key', () => {
@@ -356,8 +367,31 @@ describe('order API', () => {
 });
 
 describe('stack', () => {
-  it('has the dashboard', () => {
-    expect(ofType(resources, 'AWS::CloudWatch::Dashboard')).toHaveLength(1);
+  it('has the dashboard, showing the topic delivery failures its alarms watch', () => {
+    const dashboards = ofType(resources, 'AWS::CloudWatch::Dashboard');
+    expect(dashboards).toHaveLength(1);
+    const body = JSON.stringify((dashboards[0] as [string, Json])[1].DashboardBody);
+    const deliveryAlarms = ofType(resources, 'AWS::CloudWatch::Alarm').filter(
+      ([, a]) => a.Namespace === 'AWS/SNS',
+    );
+    expect(deliveryAlarms.map(([, a]) => a.MetricName).sort()).toEqual([
+      'NumberOfNotificationsFailed',
+      'NumberOfNotificationsFailedToRedriveToDlq',
+    ]);
+    for (const [id, alarm] of deliveryAlarms) {
+      expect(alarm.Dimensions).toEqual([
+        { Name: 'TopicName', Value: { 'Fn::GetAtt': [topicId(), 'TopicName'] } },
+      ]);
+      expect(body).toContain(String(alarm.MetricName));
+      expect(body, `alarm ${id} in the alarm widget`).toContain(id);
+    }
+  });
+
+  it('sets only feature flags aws-cdk-lib knows (an unknown flag is silently ignored)', () => {
+    const context = (JSON.parse(readFileSync(`${PROJECT_ROOT}/cdk.json`, 'utf8')) as { context: Json })
+      .context;
+    const unknown = Object.keys(context).filter((k) => k.startsWith('@aws-cdk/') && !(k in FLAGS));
+    expect(unknown).toEqual([]);
   });
 
   it('gives every function a log group with retention and no managed policy', () => {
@@ -386,12 +420,16 @@ describe('stack', () => {
         `${p}QueueArn`,
         `${p}DlqUrl`,
         `${p}SubscriptionDlqUrl`,
+        `${p}SubscriptionArn`,
         `${p}EffectTableName`,
         `${p}FunctionName`,
       );
     }
     expect(Object.keys(outputs).sort()).toEqual(expected.sort());
     expect(outputs.HighValueQueueUrl).toEqual({ Value: ref(idOf(consumer('high-value').queue)) });
+    expect(outputs.HighValueSubscriptionArn).toEqual({
+      Value: ref(idOf(consumer('high-value').subscription)),
+    });
   });
 
   it('is named OrderEvents-<stage> and destroys data in dev', () => {

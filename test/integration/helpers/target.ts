@@ -10,7 +10,12 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { type LocalRuntime, startLocalRuntime } from '../../../infra/local/local-runtime.ts';
+import {
+  FIFO_ASSEMBLY_DIR,
+  type LocalRuntime,
+  type LocalRuntimeOptions,
+  startLocalRuntime,
+} from '../../../infra/local/local-runtime.ts';
 
 /** Where the suite runs. */
 export type TargetKind = 'embedded' | 'localstack' | 'aws';
@@ -66,8 +71,29 @@ export function testVisibilityTimeout(batchingWindowSeconds: number): number {
   return batchingWindowSeconds + 2;
 }
 
+/** Options of {@link openTarget}. */
+export interface OpenTargetOptions {
+  /**
+   * The FIFO variant: embedded, the `-c fifo=true` assembly ({@link FIFO_ASSEMBLY_DIR}); on
+   * LocalStack / AWS, the stack named by `ORDER_EVENTS_FIFO_STACK` in the outputs file.
+   * @default false
+   */
+  readonly fifo?: boolean;
+  /**
+   * Embedded only: VisibilityTimeout of event-source queues instead of {@link testVisibilityTimeout}.
+   */
+  readonly visibilityTimeoutSeconds?: number;
+  /** Embedded only: further options of the embedded runtime (e.g. an endpoint proxy with faults). */
+  readonly embedded?: LocalRuntimeOptions;
+}
+
+/** Whether the FIFO suite can run on this target (always embedded; elsewhere with a FIFO stack named). */
+export function fifoTargetAvailable(): boolean {
+  return targetKind() === 'embedded' || (process.env.ORDER_EVENTS_FIFO_STACK ?? '') !== '';
+}
+
 /** Starts (embedded) or connects to (LocalStack / AWS) the target. */
-export async function openTarget(): Promise<TestTarget> {
+export async function openTarget(options: OpenTargetOptions = {}): Promise<TestTarget> {
   const kind = targetKind();
   if (kind === 'embedded') {
     const local = await startLocalRuntime({
@@ -76,10 +102,16 @@ export async function openTarget(): Promise<TestTarget> {
       // Several files run side by side, each with its own sandboxes: a batch in flight per core and
       // mapping keeps a file's worker threads near the machine's size instead of the template's 19.
       maxConcurrencyPerMapping: Math.max(2, availableParallelism()),
+      ...(options.fifo === true ? { assemblyDir: FIFO_ASSEMBLY_DIR } : {}),
       queueAttributeOverrides: ({ eventSource }) =>
         eventSource === undefined
           ? undefined
-          : { VisibilityTimeout: String(testVisibilityTimeout(eventSource.batchingWindowSeconds)) },
+          : {
+              VisibilityTimeout: String(
+                options.visibilityTimeoutSeconds ?? testVisibilityTimeout(eventSource.batchingWindowSeconds),
+              ),
+            },
+      ...options.embedded,
     });
     const clients = makeClients((service) => local.emulators.clientConfig(service));
     return build(kind, local.outputs, clients, local, {
@@ -96,7 +128,11 @@ export async function openTarget(): Promise<TestTarget> {
     process.env.ORDER_EVENTS_OUTPUTS ?? (kind === 'localstack' ? '.local/localstack-outputs.json' : '');
   if (file === '') throw new Error('ORDER_EVENTS_OUTPUTS must name the outputs file of the deployed stack');
   const all = JSON.parse(readFileSync(file, 'utf8')) as Record<string, Record<string, string>>;
-  const stackName = process.env.ORDER_EVENTS_STACK ?? 'OrderEvents-dev';
+  const stackName =
+    options.fifo === true
+      ? (process.env.ORDER_EVENTS_FIFO_STACK ?? '')
+      : (process.env.ORDER_EVENTS_STACK ?? 'OrderEvents-dev');
+  if (stackName === '') throw new Error('ORDER_EVENTS_FIFO_STACK must name the FIFO stack (-c fifo=true)');
   const outputs = all[stackName];
   if (outputs === undefined) throw new Error(`${file} has no outputs for ${stackName}`);
   const endpoint =

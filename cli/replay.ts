@@ -1,0 +1,298 @@
+/**
+ * `replay <service> --from <time> [--to <time>]`: re-delivers the events of a time range to ONE
+ * service.
+ *
+ * - Standard topic: from the project's archive (the `archive` service keeps every event by
+ *   `occurredAt`), re-sent straight to that service's queue, after the service's own subscription
+ *   filter — no other queue sees them. Times are the events' `occurredAt`.
+ * - FIFO topic: SNS's archive (ArchivePolicy on the topic) replayed through the service's
+ *   subscription ReplayPolicy. Times are SNS publish times. Not available on the embedded runtime
+ *   (fauxqs has no archive or replay).
+ *
+ * A replayed event the service processed already is a duplicate (same idempotency key, same effect
+ * marker): only events it missed take effect, each once, and re-running a replay applies nothing
+ * twice. Reprocessing events that were applied (`--reprocess`) is not implemented: it needs a replay
+ * scope in both the idempotency key and every effect's per-event marker (docs/operations.md).
+ */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { GetSubscriptionAttributesCommand, SetSubscriptionAttributesCommand } from '@aws-sdk/client-sns';
+import { type MessageAttributeValue, SendMessageBatchCommand } from '@aws-sdk/client-sqs';
+import { DynamoDBDocumentClient, paginateQuery } from '@aws-sdk/lib-dynamodb';
+import type { Argument, Command } from 'commander';
+import { ARCHIVE_RETENTION_DAYS, type FilterPolicy, pascalCase } from '../infra/config.ts';
+import { archivePartition } from '../lambdas/archive/adapters.ts';
+import type { ArchivedEvent } from '../lambdas/archive/archive.ts';
+import { DlqOperationError } from './dlq.ts';
+import type { CommandContext } from './main.ts';
+import { UsageError } from './publish.ts';
+
+/** The archive service (see infra/config.ts). */
+const ARCHIVE_SERVICE = 'archive';
+const DAY_MS = 86_400_000;
+
+/** Options of `replay`. */
+export interface ReplayOptions {
+  readonly from: string;
+  readonly to?: string;
+  readonly rate?: number;
+}
+
+/** Outcome of a replay from the project archive. */
+export interface ArchiveReplayResult {
+  readonly method: 'archive';
+  readonly service: string;
+  readonly from: string;
+  readonly to: string;
+  /** Archived events in the range. */
+  readonly archived: number;
+  /** Of those, the ones the service's subscription filter would not deliver (not sent). */
+  readonly filteredOut: number;
+  /** Sent to the service's queue. */
+  readonly sent: number;
+  readonly failed: number;
+}
+
+function parseTime(value: string, flag: string): Date {
+  const time = new Date(value);
+  if (Number.isNaN(time.getTime()))
+    throw new UsageError(`${flag} "${value}" is not a date/time (e.g. 2026-12-01T09:00:00Z)`);
+  return time;
+}
+
+/** Validates the range: from <= to, within the archive's retention window (one Query per day). */
+export function replayRange(
+  from: string,
+  to: string | undefined,
+  now = new Date(),
+): { from: Date; to: Date } {
+  const start = parseTime(from, '--from');
+  const end = to === undefined ? now : parseTime(to, '--to');
+  if (start > end) throw new UsageError(`--from ${start.toISOString()} is after --to ${end.toISOString()}`);
+  if (end.getTime() - start.getTime() > (ARCHIVE_RETENTION_DAYS + 1) * DAY_MS) {
+    throw new UsageError(
+      `the range is longer than the archive keeps events (${ARCHIVE_RETENTION_DAYS} days): narrow --from/--to`,
+    );
+  }
+  return { from: start, to: end };
+}
+
+/**
+ * Whether the service's subscription delivers an event: SNS semantics (every field must match; a
+ * string allow-list, numeric bounds) on the message body, as its FilterPolicyScope MessageBody does.
+ */
+export function matchesFilterPolicy(policy: FilterPolicy | undefined, body: string): boolean {
+  if (policy === undefined) return true;
+  let event: unknown;
+  try {
+    event = JSON.parse(body);
+  } catch {
+    return false;
+  }
+  const at = (path: string): unknown =>
+    path
+      .split('.')
+      .reduce<unknown>(
+        (node, key) =>
+          typeof node === 'object' && node !== null ? (node as Record<string, unknown>)[key] : undefined,
+        event,
+      );
+  return Object.entries(policy).every(([field, filter]) => {
+    if (filter === undefined) return true;
+    const value = at(field);
+    if (filter.kind === 'string') return typeof value === 'string' && filter.allowlist.includes(value);
+    if (typeof value !== 'number') return false;
+    return (
+      (filter.greaterThan === undefined || value > filter.greaterThan) &&
+      (filter.greaterThanOrEqualTo === undefined || value >= filter.greaterThanOrEqualTo) &&
+      (filter.lessThan === undefined || value < filter.lessThan) &&
+      (filter.lessThanOrEqualTo === undefined || value <= filter.lessThanOrEqualTo)
+    );
+  });
+}
+
+/** Archived events with `from <= occurredAt <= to`, oldest first (one Query per UTC day). */
+export async function* archivedEvents(
+  doc: DynamoDBDocumentClient,
+  tableName: string,
+  from: Date,
+  to: Date,
+): AsyncGenerator<ArchivedEvent> {
+  const lower = from.toISOString();
+  // '#' < '~': every `<occurredAt>#<eventId>` with occurredAt == to sorts below `<to>#~`.
+  const upper = `${to.toISOString()}#~`;
+  for (
+    let day = Date.UTC(from.getUTCFullYear(), from.getUTCMonth(), from.getUTCDate());
+    day <= to.getTime();
+    day += DAY_MS
+  ) {
+    const pages = paginateQuery(
+      { client: doc },
+      {
+        TableName: tableName,
+        KeyConditionExpression: 'pk = :pk AND sk BETWEEN :lower AND :upper',
+        ExpressionAttributeValues: {
+          ':pk': archivePartition(new Date(day).toISOString().slice(0, 10)),
+          ':lower': lower,
+          ':upper': upper,
+        },
+        ConsistentRead: true,
+      },
+    );
+    for await (const page of pages) for (const item of page.Items ?? []) yield item as ArchivedEvent;
+  }
+}
+
+/** Replays a range from the project archive to one service's queue. */
+export async function replayFromArchive(
+  ctx: CommandContext,
+  service: string,
+  options: ReplayOptions,
+  onProgress: (sent: number) => void = () => undefined,
+): Promise<ArchiveReplayResult> {
+  const { from, to } = replayRange(options.from, options.to);
+  const config = ctx.target.service(service);
+  const queueUrl = ctx.target.queues(service).queueUrl;
+  const tableName = ctx.target.output(`${pascalCase(ARCHIVE_SERVICE)}EffectTableName`);
+  const dynamodb = new DynamoDBClient(ctx.target.clientConfig('dynamodb'));
+  const doc = DynamoDBDocumentClient.from(dynamodb);
+  let archived = 0;
+  let filteredOut = 0;
+  let sent = 0;
+  let failed = 0;
+  const pending: ArchivedEvent[] = [];
+  const started = Date.now();
+  const flush = async () => {
+    if (pending.length === 0) return;
+    const batch = pending.splice(0, pending.length);
+    const out = await ctx.sqs.send(
+      new SendMessageBatchCommand({
+        QueueUrl: queueUrl,
+        Entries: batch.map((e, i) => ({
+          Id: String(i),
+          MessageBody: e.body,
+          MessageAttributes: { ...e.attributes } as Record<string, MessageAttributeValue>,
+        })),
+      }),
+    );
+    sent += out.Successful?.length ?? 0;
+    failed += out.Failed?.length ?? 0;
+    onProgress(sent);
+    if (options.rate !== undefined) {
+      const due = (sent / options.rate) * 1000 - (Date.now() - started);
+      if (due > 0) await new Promise((resolve) => setTimeout(resolve, due));
+    }
+  };
+  try {
+    for await (const event of archivedEvents(doc, tableName, from, to)) {
+      archived++;
+      if (!matchesFilterPolicy(config.filterPolicy, event.body)) {
+        filteredOut++;
+        continue;
+      }
+      pending.push(event);
+      if (pending.length === 10) await flush();
+    }
+    await flush();
+  } finally {
+    dynamodb.destroy();
+  }
+  return {
+    method: 'archive',
+    service,
+    from: from.toISOString(),
+    to: to.toISOString(),
+    archived,
+    filteredOut,
+    sent,
+    failed,
+  };
+}
+
+/** Starts an SNS replay for the service's FIFO subscription and waits until SNS reports the end. */
+async function replayFifo(ctx: CommandContext, service: string, options: ReplayOptions, pollMs = 5000) {
+  if (ctx.target.kind === 'embedded') {
+    throw new UsageError(
+      'the embedded runtime has no SNS archive or ReplayPolicy (fauxqs): replay a FIFO stack on AWS',
+    );
+  }
+  const { from, to } = replayRange(options.from, options.to);
+  const subscriptionArn = ctx.target.output(`${pascalCase(ctx.target.service(service).name)}SubscriptionArn`);
+  await ctx.sns.send(
+    new SetSubscriptionAttributesCommand({
+      SubscriptionArn: subscriptionArn,
+      AttributeName: 'ReplayPolicy',
+      AttributeValue: JSON.stringify({
+        PointType: 'Timestamp',
+        StartingPoint: from.toISOString(),
+        EndingPoint: to.toISOString(),
+      }),
+    }),
+  );
+  for (;;) {
+    await new Promise((resolve) => setTimeout(resolve, pollMs));
+    const out = await ctx.sns.send(
+      new GetSubscriptionAttributesCommand({ SubscriptionArn: subscriptionArn }),
+    );
+    const status = out.Attributes?.ReplayStatus ?? 'unknown';
+    if (status === 'Completed') {
+      return {
+        method: 'sns-replay-policy',
+        service,
+        subscriptionArn,
+        from: from.toISOString(),
+        to: to.toISOString(),
+        status,
+      };
+    }
+    if (status === 'Failed') throw new DlqOperationError(`SNS replay for ${subscriptionArn} failed`);
+  }
+}
+
+/** Adds `replay` to the program. */
+export function registerReplay(
+  program: Command,
+  serviceArgument: () => Argument,
+  context: (command: Command) => Promise<CommandContext>,
+): void {
+  program
+    .command('replay')
+    .description(
+      'replay the events of a time range to ONE service (standard topic: the project archive; FIFO: the subscription ReplayPolicy)',
+    )
+    .addArgument(serviceArgument())
+    .requiredOption(
+      '--from <time>',
+      'start of the range (ISO 8601; standard topic: occurredAt, FIFO: publish time)',
+    )
+    .option('--to <time>', 'end of the range, inclusive (default: now)')
+    .option('--rate <perSecond>', 'at most this many messages per second', (v) => {
+      const n = Number(v);
+      if (!Number.isFinite(n) || n <= 0)
+        throw new UsageError(`--rate must be a positive number (got "${v}")`);
+      return n;
+    })
+    .action(async (service: string, opts: ReplayOptions, command: Command) => {
+      const ctx = await context(command);
+      if (ctx.target.fifo) {
+        const result = await replayFifo(ctx, service, opts);
+        ctx.print(result, () => `${service}: SNS replay ${result.from} … ${result.to} completed`);
+        return;
+      }
+      const bar = ctx.bar(0, `replay ${service}`);
+      let result: ArchiveReplayResult;
+      try {
+        result = await replayFromArchive(ctx, service, opts, (sent) => bar.update(sent, sent));
+      } finally {
+        bar.stop();
+      }
+      if (result.failed > 0) ctx.fail();
+      ctx.print(result, () =>
+        [
+          `${service}: replayed ${result.sent} of ${result.archived} archived event(s) from ${result.from} to ${result.to}` +
+            (result.filteredOut > 0 ? ` (${result.filteredOut} outside its filter)` : ''),
+          '  events it had processed already are duplicates (no second effect)',
+          ...(result.failed > 0 ? [`  ${result.failed} not sent: run again`] : []),
+        ].join('\n'),
+      );
+    });
+}

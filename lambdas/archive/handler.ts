@@ -1,0 +1,19 @@
+/** Lambda entry of the archive consumer: SQS → idempotent {@link archiveEvent}. */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { readConsumerConfig } from '../shared/config.ts';
+import { createSqsConsumer } from '../shared/consumer.ts';
+import { dynamoEventArchive } from './adapters.ts';
+import { archiveEvent } from './archive.ts';
+
+const config = readConsumerConfig();
+const dynamodb = new DynamoDBClient({});
+const archive = dynamoEventArchive(DynamoDBDocumentClient.from(dynamodb), config.effectTableName);
+
+/** SQS event source handler (ReportBatchItemFailures). */
+export const handler = createSqsConsumer({
+  service: 'archive',
+  config,
+  dynamodb,
+  handle: (event) => archiveEvent(event, archive),
+});
