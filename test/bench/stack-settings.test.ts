@@ -43,8 +43,17 @@ describe('stack settings read from the synthesized template', () => {
     expect(fixed.alarmMetrics).toBeGreaterThanOrEqual(fixed.alarms);
     expect(fixed.dashboards).toBe(ofType(resources, 'AWS::CloudWatch::Dashboard').length);
     expect(fixed.kmsKeys).toBe(ofType(resources, 'AWS::KMS::Key').length);
-    // Every queue is SSE-KMS with the SQS default data key reuse period.
-    expect(fixed.kmsQueues.length).toBe(ofType(resources, 'AWS::SQS::Queue').length);
+    // Service queues and DLQs are SSE-KMS with the SQS default data key reuse period; subscription
+    // DLQs are SSE-SQS (no key to pay for). Every queue is encrypted one way or the other.
+    const queues = ofType(resources, 'AWS::SQS::Queue');
+    const sseSqs = queues.filter(([, q]) => q.SqsManagedSseEnabled === true).map(([id]) => id);
+    expect(fixed.kmsQueues.map((q) => q.logicalId).sort()).toEqual(
+      queues
+        .map(([id]) => id)
+        .filter((id) => !sseSqs.includes(id))
+        .sort(),
+    );
+    expect(fixed.kmsQueues.length + sseSqs.length).toBe(queues.length);
     for (const q of fixed.kmsQueues) expect(q.reusePeriodSeconds).toBe(300);
   });
 
