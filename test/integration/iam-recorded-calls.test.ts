@@ -53,7 +53,7 @@ const EXPLAINED_UNUSED: Readonly<Record<string, string>> = {
   'dynamodb:GetItem on Idempotency*':
     "Powertools' getRecord fallback when a conditional put returns no old item (the recorded path gets it with ALL_OLD)",
   'dynamodb:UpdateItem on *EffectTable*':
-    'one effect statement for every service: high-value writes its case and marker with PutItem only',
+    'one effect statement for every service: high-value (case + marker) and archive write with PutItem only',
 };
 
 /** Where a template ARN maps back from a local one. */
