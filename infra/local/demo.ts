@@ -18,6 +18,7 @@ import { reviewKey } from '../../lambdas/high-value/adapters.ts';
 import { reservationKey, stockKey } from '../../lambdas/inventory/adapters.ts';
 import type { OrderInput } from '../../lambdas/shared/contract.ts';
 import { OrderEventsError } from '../../lambdas/shared/errors.ts';
+import { wholeNumber } from './cli-options.ts';
 import { formatDeployReport } from './deployer.ts';
 import { type LocalRuntime, startLocalRuntime, synthIfStale } from './local-runtime.ts';
 import { removeRuntimeDescriptor, writeRuntimeDescriptor } from './runtime-descriptor.ts';
@@ -61,14 +62,19 @@ const program = new Command()
   .description(
     'Run order-events locally (embedded emulators, real template, real bundles) and check a scenario.',
   )
-  .option('--burst <n>', 'orders in the burst', (v) => Number.parseInt(v, 10), 200)
+  .option('--burst <n>', 'orders in the burst (0 to skip it)', wholeNumber({ min: 0, max: 100_000 }), 200)
   .option('--keep', 'keep everything running after the scenario (Ctrl-C to stop)', false)
   .option(
     '--template-visibility',
     `keep the template's queue visibility timeouts (minutes) instead of batching window + ${DEMO_VISIBILITY_HEADROOM_SECONDS} s`,
     false,
   )
-  .option('--timeout <seconds>', 'give up waiting for the consumers after this long', (v) => Number(v), 120)
+  .option(
+    '--timeout <seconds>',
+    'give up waiting for the consumers after this long',
+    wholeNumber({ min: 1, max: 3600 }),
+    120,
+  )
   .option('--logs', "print the functions' log lines", false);
 
 async function main(): Promise<number> {
