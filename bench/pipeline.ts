@@ -20,6 +20,7 @@ import {
   DynamoDBClient,
   PutItemCommand,
   paginateScan,
+  waitUntilTableExists,
 } from '@aws-sdk/client-dynamodb';
 import { CreateTopicCommand, PublishBatchCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import {
@@ -363,6 +364,10 @@ async function rawRates(runtime: LocalRuntime) {
         AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
         BillingMode: 'PAY_PER_REQUEST',
       }),
+    );
+    await waitUntilTableExists(
+      { client: dynamodb, maxWaitTime: 60, minDelay: 1, maxDelay: 2 },
+      { TableName: table },
     );
     t = Date.now();
     const keys = Array.from({ length: options.raw }, (_, i) => i);

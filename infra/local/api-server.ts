@@ -23,6 +23,15 @@ export interface LocalApiServer {
   close(): Promise<void>;
 }
 
+/** Options of {@link startApiServer}. */
+export interface ApiServerOptions {
+  /**
+   * Receives one line per failed invocation (the function, its error type and message), which
+   * API Gateway would only show in the function's logs. @default a line on stderr
+   */
+  readonly logError?: (line: string) => void;
+}
+
 /** Largest request body accepted (API Gateway's own limit is 10 MB). */
 const MAX_REQUEST_BYTES = 10 * 1024 * 1024;
 
@@ -30,11 +39,12 @@ const MAX_REQUEST_BYTES = 10 * 1024 * 1024;
  * Starts listening first (so the deployer can resolve the API's `ApiEndpoint` to this URL); requests
  * get 503 until {@link LocalApiServer.attach} is called.
  */
-export async function startApiServer(): Promise<LocalApiServer> {
+export async function startApiServer(options: ApiServerOptions = {}): Promise<LocalApiServer> {
   let routes: readonly LocalHttpRoute[] = [];
   let hosts: HostLookup | undefined;
+  const logError = options.logError ?? ((line: string) => console.error(line));
   const server: Server = createServer((request, response) => {
-    void handle(request, response, routes, hosts).catch((error: unknown) => {
+    void handle(request, response, routes, hosts, logError).catch((error: unknown) => {
       send(response, 500, { message: 'Internal Server Error', detail: (error as Error).message });
     });
   });
@@ -65,6 +75,7 @@ async function handle(
   response: ServerResponse,
   routes: readonly LocalHttpRoute[],
   hosts: HostLookup | undefined,
+  logError: (line: string) => void,
 ): Promise<void> {
   if (hosts === undefined) return send(response, 503, { message: 'Service Unavailable' });
   const url = new URL(request.url ?? '/', 'http://127.0.0.1');
@@ -83,9 +94,12 @@ async function handle(
   let payload: unknown;
   try {
     payload = (await hosts(route.functionLogicalId).invoke(event)).payload;
-  } catch {
-    // API Gateway hides the function error behind a generic 500.
-    return send(response, 500, { message: 'Internal Server Error' });
+  } catch (error) {
+    // API Gateway answers a bare 500 and the cause is only in the function's logs. Locally there is
+    // no log group to look in, so the cause is logged here and added to the body, marked local.
+    const cause = error instanceof Error ? error.message : String(error);
+    logError(`local API: ${method} ${url.pathname} → ${route.functionLogicalId} failed: ${cause}`);
+    return send(response, 500, { message: 'Internal Server Error', localOnly: { cause } });
   }
   respond(response, payload);
 }

@@ -12,12 +12,13 @@ import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import cliProgress from 'cli-progress';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
 import { emailKey } from '../../lambdas/email/adapters.ts';
 import { reviewKey } from '../../lambdas/high-value/adapters.ts';
 import { reservationKey, stockKey } from '../../lambdas/inventory/adapters.ts';
 import type { OrderInput } from '../../lambdas/shared/contract.ts';
 import { OrderEventsError } from '../../lambdas/shared/errors.ts';
+import { wholeNumber } from './cli-options.ts';
 import { formatDeployReport } from './deployer.ts';
 import { LOCAL_CREDENTIALS } from './emulators.ts';
 import { chaosFaultRules, FAULT_KINDS } from './fault-plan.ts';
@@ -65,25 +66,24 @@ const program = new Command()
   .description(
     'Run order-events locally (embedded emulators, real template, real bundles) and check a scenario.',
   )
-  .option('--burst <n>', 'orders in the burst', (v) => Number.parseInt(v, 10), 200)
+  .option('--burst <n>', 'orders in the burst (0 to skip it)', wholeNumber({ min: 0, max: 100_000 }), 200)
   .option('--keep', 'keep everything running after the scenario (Ctrl-C to stop)', false)
   .option(
     '--template-visibility',
     `keep the template's queue visibility timeouts (minutes) instead of batching window + ${DEMO_VISIBILITY_HEADROOM_SECONDS} s`,
     false,
   )
-  .option('--timeout <seconds>', 'give up waiting for the consumers after this long', (v) => Number(v), 120)
+  .option(
+    '--timeout <seconds>',
+    'give up waiting for the consumers after this long',
+    wholeNumber({ min: 1, max: 3600 }),
+    120,
+  )
   .option('--logs', "print the functions' log lines", false)
   .option(
     '--chaos [seed]',
     'inject every fault class of `npm run chaos` at the endpoints, seeded (default seed 1)',
-    (v: string) => {
-      const seed = Number(v);
-      if (!/^\d+$/.test(v) || seed > 0xffffffff) {
-        throw new InvalidArgumentError(`the seed must be an integer in 0..4294967295 (got '${v}')`);
-      }
-      return seed;
-    },
+    wholeNumber({ min: 0, max: 0xffffffff }),
   );
 
 async function main(): Promise<number> {

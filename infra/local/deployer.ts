@@ -12,6 +12,7 @@ import {
   type CreateTableCommandInput,
   DynamoDBClient,
   UpdateTimeToLiveCommand,
+  waitUntilTableExists,
 } from '@aws-sdk/client-dynamodb';
 import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
@@ -679,6 +680,12 @@ class Deployer {
         : {}),
     } as unknown as CreateTableCommandInput;
     const created = await this.dynamodb.send(new CreateTableCommand(input));
+    // CloudFormation completes a table only once it is ACTIVE; CreateTable answers while it is still
+    // CREATING (dynalite flips it on a timer), and item calls before then fail.
+    await waitUntilTableExists(
+      { client: this.dynamodb, maxWaitTime: 120, minDelay: 1, maxDelay: 2 },
+      { TableName: name },
+    );
     const arn =
       created.TableDescription?.TableArn ??
       `arn:aws:dynamodb:${this.region}:${LOCAL_ACCOUNT_ID}:table/${name}`;

@@ -4,7 +4,7 @@
  * this one module so that every run binds, reports and releases its ports the same way.
  */
 
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import dynalite from 'dynalite';
 import { buildApp } from 'fauxqs';
@@ -95,7 +95,14 @@ export async function startEmulators(options: StartEmulatorsOptions = {}): Promi
       });
       // fauxqs' own startFauxqs() binds 0.0.0.0; listening ourselves keeps it on loopback.
       const address = await app.listen({ port: 0, host: LOOPBACK });
-      closers.push(() => app.close());
+      const inFlight = trackInFlight(app.server);
+      closers.push(async () => {
+        // Stop accepting, let the requests being handled answer, then drop the keep-alive sockets.
+        const closed = app.close();
+        await inFlight.settled();
+        app.server.closeAllConnections();
+        await closed;
+      });
       snsSqsEndpoint = `http://${LOOPBACK}:${new URL(address).port}`;
     }
 
@@ -103,7 +110,8 @@ export async function startEmulators(options: StartEmulatorsOptions = {}): Promi
     if (dynamodb) {
       const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
       const port = await listen(server);
-      closers.push(() => close(server));
+      const inFlight = trackInFlight(server);
+      closers.push(() => close(server, inFlight));
       dynamodbEndpoint = `http://${LOOPBACK}:${port}`;
     }
 
@@ -175,12 +183,59 @@ function listen(server: Server): Promise<number> {
   });
 }
 
-function close(server: Server): Promise<void> {
-  return new Promise((resolve, reject) => {
-    // Keep-alive sockets from SDK clients would otherwise hold close() open.
-    server.closeAllConnections();
+/**
+ * Hang guard of a shutdown waiting for the requests an emulator is still handling. Not a timing:
+ * the callers stop every client first, so this only bounds a request that never answers.
+ */
+const IN_FLIGHT_GRACE_MS = 10_000;
+
+/** Counts the requests a server is handling: a request is done once its response has been ended. */
+function trackInFlight(server: Server): { settled(): Promise<void> } {
+  let count = 0;
+  const waiters: Array<() => void> = [];
+  server.on('request', (_request: IncomingMessage, response: ServerResponse) => {
+    count++;
+    let done = false;
+    const finish = (): void => {
+      if (done) return;
+      done = true;
+      count--;
+      if (count === 0) for (const wake of waiters.splice(0)) wake();
+    };
+    // `end` rather than the socket's `close`: a client that went away (a terminated sandbox) closes
+    // the socket while the emulator is still working on its request, and may still touch its store.
+    const end = response.end.bind(response) as (...args: unknown[]) => ServerResponse;
+    response.end = ((...args: unknown[]) => {
+      finish();
+      return end(...args);
+    }) as ServerResponse['end'];
+  });
+  return {
+    settled: () =>
+      count === 0
+        ? Promise.resolve()
+        : new Promise<void>((resolve) => {
+            const timer = setTimeout(resolve, IN_FLIGHT_GRACE_MS);
+            waiters.push(() => {
+              clearTimeout(timer);
+              resolve();
+            });
+          }),
+  };
+}
+
+/**
+ * Stops accepting connections, waits for the requests being handled (dynalite closes its database
+ * once the HTTP server has closed: a request still running would then fail with "Database is
+ * closed"), then drops the idle keep-alive sockets that would otherwise hold close() open.
+ */
+async function close(server: Server, inFlight: { settled(): Promise<void> }): Promise<void> {
+  const closed = new Promise<void>((resolve, reject) => {
     server.close((error) => (error ? reject(error) : resolve()));
   });
+  await inFlight.settled();
+  server.closeAllConnections();
+  await closed;
 }
 
 function installSignalHandlers(): void {

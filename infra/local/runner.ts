@@ -62,6 +62,12 @@ export interface LocalRunnerOptions {
    * @default 5
    */
   readonly defaultConcurrency?: number;
+  /**
+   * Upper bound on the concurrent batches of any one mapping, whatever the template's
+   * MaximumConcurrency: each batch in flight holds a worker-thread sandbox, and a machine runs only
+   * so many of them at once. Tests size it to the machine's cores. @default no bound
+   */
+  readonly maxConcurrencyPerMapping?: number;
   /** Receives every function output line (after the metrics sink saw it). */
   readonly echo?: (line: OutputLine) => void;
 }
@@ -88,7 +94,13 @@ export class LocalRunner {
       credentials: { ...sqsConfig.credentials, accessKeyId: EVENT_SOURCE_MAPPING_CALLER },
     });
     const concurrency = (m: LocalEventSourceMapping) =>
-      m.maximumConcurrency ?? options.defaultConcurrency ?? 5;
+      Math.max(
+        1,
+        Math.min(
+          m.maximumConcurrency ?? options.defaultConcurrency ?? 5,
+          options.maxConcurrencyPerMapping ?? Number.POSITIVE_INFINITY,
+        ),
+      );
     for (const m of deployment.eventSourceMappings) {
       this.pollers.set(m.functionLogicalId, (this.pollers.get(m.functionLogicalId) ?? 0) + concurrency(m));
     }

@@ -1,7 +1,8 @@
 /**
  * Lambda entry of the order API (API Gateway HTTP API v2): `POST /orders` → 202 { eventId, orderId }.
  * Malformed JSON or a contract failure → 400 with every field issue and nothing published; a body
- * over MAX_BODY_BYTES → 413; other routes → 404, other methods on /orders → 405.
+ * over MAX_BODY_BYTES → 413. API Gateway routes only `POST /orders` here (everything else is its own
+ * 404); the path and method checks below only matter when the function is invoked directly.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';

@@ -1,6 +1,6 @@
 /**
  * Publishes OrderPlaced events to the SNS topic: the one producer path shared by the order API,
- * the CLI, tests, the demo and the benchmarks.
+ * the demo (`npm start`), the benchmarks and the tests.
  */
 import {
   PublishBatchCommand,

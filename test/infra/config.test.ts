@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   ConfigValidationError,
+  effectiveVisibilityTimeoutSeconds,
   redeliveryHorizonSeconds,
   SERVICES,
   type ServiceConfig,
@@ -30,6 +31,15 @@ function problemsOf(run: () => void): readonly string[] {
   }
   throw new Error('expected a ConfigValidationError');
 }
+
+describe('effectiveVisibilityTimeoutSeconds', () => {
+  it('is 6 x function timeout + batching window unless a larger timeout is requested', () => {
+    const service = svc({ functionTimeoutSeconds: 10, maxBatchingWindowSeconds: 5 });
+    expect(effectiveVisibilityTimeoutSeconds({ ...service, visibilityTimeoutSeconds: undefined })).toBe(65);
+    expect(effectiveVisibilityTimeoutSeconds({ ...service, visibilityTimeoutSeconds: 20 })).toBe(65);
+    expect(effectiveVisibilityTimeoutSeconds({ ...service, visibilityTimeoutSeconds: 100 })).toBe(100);
+  });
+});
 
 describe('validateConfig', () => {
   it('accepts the shipped configuration, entries included', () => {

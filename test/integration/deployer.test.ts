@@ -6,6 +6,7 @@
  */
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { GetSubscriptionAttributesCommand, PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import type { Message } from '@aws-sdk/client-sqs';
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,6 +14,7 @@ import { deployLocal } from '../../infra/local/deployer.ts';
 import { type Emulators, startEmulators } from '../../infra/local/emulators.ts';
 import { failuresFrom, toRecord } from '../../infra/local/runner.ts';
 import { writeAssembly } from './helpers/assembly.ts';
+import { drainVisible, eventually } from './helpers/observe.ts';
 import { targetKind } from './helpers/target.ts';
 
 let emulators: Emulators;
@@ -156,6 +158,77 @@ describe.skipIf(targetKind() !== 'embedded')(
       expect(JSON.parse(readFileSync(outputsFile, 'utf8'))).toEqual({
         Tiny: { WorkUrl: work?.url, Joined: 'Tiny|000000000000' },
       });
+    });
+
+    it('subscribes with the template FilterPolicy: the queue itself receives only matching messages', async () => {
+      const filterPolicy = { eventType: ['order.placed'], total: [{ numeric: ['>=', 100] }] };
+      const subscribe = (queue: string, extra: object = {}) => ({
+        Type: 'AWS::SNS::Subscription',
+        Properties: {
+          TopicArn: { Ref: 'Topic' },
+          Endpoint: { 'Fn::GetAtt': [queue, 'Arn'] },
+          Protocol: 'sqs',
+          RawMessageDelivery: true,
+          ...extra,
+        },
+      });
+      const dir = assembly(
+        {
+          Resources: {
+            Topic: { Type: 'AWS::SNS::Topic' },
+            Filtered: { Type: 'AWS::SQS::Queue' },
+            Everything: { Type: 'AWS::SQS::Queue' },
+            FilteredSub: subscribe('Filtered', { FilterPolicy: filterPolicy }),
+            EverythingSub: subscribe('Everything'),
+          },
+        },
+        'Filters',
+      );
+      const d = await deployLocal(emulators, { stackName: 'Filters', assemblyDir: dir, outputsFile: false });
+      const url = (logicalId: string) => d.queues.find((q) => q.logicalId === logicalId)?.url ?? '';
+      const sns = new SNSClient(emulators.clientConfig('sns'));
+      const sqs = new SQSClient(emulators.clientConfig('sqs'));
+      try {
+        const subscription = d.subscriptions.find((s) => s.logicalId === 'FilteredSub');
+        const attributes = await sns.send(
+          new GetSubscriptionAttributesCommand({ SubscriptionArn: subscription?.arn }),
+        );
+        expect(JSON.parse(attributes.Attributes?.FilterPolicy ?? 'null')).toEqual(filterPolicy);
+        const messages = [
+          { body: 'placed-150', eventType: 'order.placed', total: '150' },
+          { body: 'placed-50', eventType: 'order.placed', total: '50' },
+          { body: 'cancelled-150', eventType: 'order.cancelled', total: '150' },
+        ];
+        for (const m of messages) {
+          await sns.send(
+            new PublishCommand({
+              TopicArn: d.topics[0]?.arn,
+              Message: m.body,
+              MessageAttributes: {
+                eventType: { DataType: 'String', StringValue: m.eventType },
+                total: { DataType: 'Number', StringValue: m.total },
+              },
+            }),
+          );
+        }
+        // The unfiltered queue proves every message was published; by then the filtered one has
+        // had its chance at each of them.
+        const everything: string[] = [];
+        await eventually(
+          async () => {
+            everything.push(...(await drainVisible({ sqs }, url('Everything'))).map((m) => m.Body ?? ''));
+            return everything;
+          },
+          (bodies) => bodies.length >= messages.length,
+          { what: 'every message on the unfiltered queue' },
+        );
+        expect(everything.sort()).toEqual(messages.map((m) => m.body).sort());
+        const filtered = (await drainVisible({ sqs }, url('Filtered'))).map((m) => m.Body);
+        expect(filtered).toEqual(['placed-150']);
+      } finally {
+        sns.destroy();
+        sqs.destroy();
+      }
     });
 
     it('names the resource and property of an intrinsic it cannot resolve', async () => {

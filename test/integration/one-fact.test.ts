@@ -16,7 +16,7 @@ import { CreateQueueCommand, GetQueueAttributesCommand, type Message } from '@aw
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { OrderPlaced } from '../../lambdas/shared/contract.ts';
 import { toPublishInput } from '../../lambdas/shared/publisher.ts';
-import { drained, drainVisible, effectsOf, eventually, orderEvent } from './helpers/observe.ts';
+import { drained, effectsOf, eventually, orderEvent, receivedUntil } from './helpers/observe.ts';
 import { openTarget, SERVICES, type ServiceName, type TestTarget, targetKind } from './helpers/target.ts';
 
 let target: TestTarget;
@@ -99,11 +99,10 @@ describe('the same order under another eventId', () => {
         const eventIds = (messages: Message[]) => [
           ...new Set(poisoned(messages).map((m) => (JSON.parse(m.Body ?? '{}') as OrderPlaced).eventId)),
         ];
-        const parked = await eventually(
-          () => drainVisible(target, dlq, 1),
-          (messages) => eventIds(messages).length >= 2,
-          { what: `both copies in the ${service} DLQ`, timeoutMs: WAIT_MS },
-        );
+        const parked = await receivedUntil(target, dlq, (messages) => eventIds(messages).length >= 2, {
+          what: `both copies in the ${service} DLQ`,
+          timeoutMs: WAIT_MS,
+        });
         expect(eventIds(parked).sort(), service).toEqual(copies.map((c) => c.eventId).sort());
         for (const m of poisoned(parked)) {
           expect(m.MessageAttributes?.['error-type']?.StringValue, service).toBe('ContractViolationError');
@@ -174,11 +173,10 @@ describe('the high-value filter follows the body', () => {
 
       const orderIds = (messages: Message[]) =>
         messages.map((m) => (JSON.parse(m.Body ?? '{}') as OrderPlaced).data.orderId).sort();
-      const delivered = await eventually(
-        () => drainVisible(target, url, 1),
-        (messages) => messages.length >= admitted.length,
-        { what: 'the admitted orders at the probe', timeoutMs: WAIT_MS },
-      );
+      const delivered = await receivedUntil(target, url, (messages) => messages.length >= admitted.length, {
+        what: 'the admitted orders at the probe',
+        timeoutMs: WAIT_MS,
+      });
       // Filters are applied at publish time, so a refused order would be there too by now.
       expect(orderIds(delivered)).toEqual(admitted.map((e) => e.data.orderId).sort());
 

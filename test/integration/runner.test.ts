@@ -1,17 +1,22 @@
 /**
  * The local runner against a tiny synthetic function (its own asset file, no test hooks in the
  * project's handlers): Lambda-like context and environment, partial batch failures left for
- * redelivery, a timed-out invocation terminated with its whole batch back, and both ending in the
- * DLQ through the queue's own redrive policy.
+ * redelivery, a timed-out invocation terminated with its whole batch back, all ending in the DLQ
+ * through the queue's own redrive policy, and the batching window holding a batch open.
  */
 import { rmSync } from 'node:fs';
-import { SendMessageBatchCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  GetQueueAttributesCommand,
+  SendMessageBatchCommand,
+  SendMessageCommand,
+  SQSClient,
+} from '@aws-sdk/client-sqs';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import { deployLocal, type LocalDeployment } from '../../infra/local/deployer.ts';
 import { type Emulators, startEmulators } from '../../infra/local/emulators.ts';
 import { LocalRunner } from '../../infra/local/runner.ts';
 import { writeAssembly } from './helpers/assembly.ts';
-import { drainVisible, eventually } from './helpers/observe.ts';
+import { DEFAULT_DEADLINE_MS, drainVisible, eventually } from './helpers/observe.ts';
 import { targetKind } from './helpers/target.ts';
 
 const HANDLER = `
@@ -33,56 +38,63 @@ export const handler = async (event, context) => {
 };
 `;
 
+/** A queue whose DLQ receives a message after its second receive. */
+const queueWithDlq = (dlq: string, visibilityTimeout: number) => ({
+  Type: 'AWS::SQS::Queue',
+  Properties: {
+    VisibilityTimeout: visibilityTimeout,
+    RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': [dlq, 'Arn'] }, maxReceiveCount: 2 },
+  },
+});
+
+const fn = (timeout: number) => ({
+  Type: 'AWS::Lambda::Function',
+  Properties: {
+    Handler: 'index.handler',
+    Runtime: 'nodejs24.x',
+    Timeout: timeout,
+    MemorySize: 512,
+    Environment: { Variables: { GREETING: 'hello' } },
+  },
+  Metadata: { 'aws:asset:path': 'asset.fn', 'aws:asset:property': 'Code' },
+});
+
+const mapping = (queue: string, fnId: string, extra: Record<string, unknown>) => ({
+  Type: 'AWS::Lambda::EventSourceMapping',
+  Properties: {
+    EventSourceArn: { 'Fn::GetAtt': [queue, 'Arn'] },
+    FunctionName: { Ref: fnId },
+    FunctionResponseTypes: ['ReportBatchItemFailures'],
+    ...extra,
+  },
+});
+
+// Each behaviour has its own queue, so every count below is exact: a 'fail' and a 'hang' in one
+// batch would fail together (the timeout takes the whole batch back) and 'fail' would never be
+// reported as an item failure. Fn's timeout is generous, so only 'hang' (on HangFn) ever times out.
+// Visibility timeouts of 5 s leave a loaded machine time to finish a batch before it comes back.
 const TEMPLATE = {
   Resources: {
     Dlq: { Type: 'AWS::SQS::Queue' },
-    Work: {
-      Type: 'AWS::SQS::Queue',
-      Properties: {
-        VisibilityTimeout: 2,
-        RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': ['Dlq', 'Arn'] }, maxReceiveCount: 2 },
-      },
-    },
-    Fn: {
-      Type: 'AWS::Lambda::Function',
-      Properties: {
-        Handler: 'index.handler',
-        Runtime: 'nodejs24.x',
-        Timeout: 1,
-        MemorySize: 512,
-        Environment: { Variables: { GREETING: 'hello' } },
-      },
-      Metadata: { 'aws:asset:path': 'asset.fn', 'aws:asset:property': 'Code' },
-    },
-    Mapping: {
-      Type: 'AWS::Lambda::EventSourceMapping',
-      Properties: {
-        EventSourceArn: { 'Fn::GetAtt': ['Work', 'Arn'] },
-        FunctionName: { Ref: 'Fn' },
-        BatchSize: 1,
-        FunctionResponseTypes: ['ReportBatchItemFailures'],
-        ScalingConfig: { MaximumConcurrency: 2 },
-      },
-    },
+    Work: queueWithDlq('Dlq', 5),
+    Fn: fn(30),
+    Mapping: mapping('Work', 'Fn', { BatchSize: 1, ScalingConfig: { MaximumConcurrency: 2 } }),
+    HangDlq: { Type: 'AWS::SQS::Queue' },
+    Slow: queueWithDlq('HangDlq', 2),
+    HangFn: fn(1),
+    // No ScalingConfig: the runner's defaultConcurrency (1 below) applies.
+    HangMapping: mapping('Slow', 'HangFn', { BatchSize: 1 }),
     BatchDlq: { Type: 'AWS::SQS::Queue' },
-    Batched: {
-      Type: 'AWS::SQS::Queue',
-      Properties: {
-        VisibilityTimeout: 2,
-        RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': ['BatchDlq', 'Arn'] }, maxReceiveCount: 2 },
-      },
-    },
-    BatchMapping: {
-      Type: 'AWS::Lambda::EventSourceMapping',
-      Properties: {
-        EventSourceArn: { 'Fn::GetAtt': ['Batched', 'Arn'] },
-        FunctionName: { Ref: 'Fn' },
-        BatchSize: 10,
-        MaximumBatchingWindowInSeconds: 1,
-        FunctionResponseTypes: ['ReportBatchItemFailures'],
-        ScalingConfig: { MaximumConcurrency: 2 },
-      },
-    },
+    Batched: queueWithDlq('BatchDlq', 5),
+    BatchMapping: mapping('Batched', 'Fn', {
+      BatchSize: 10,
+      MaximumBatchingWindowInSeconds: 1,
+      ScalingConfig: { MaximumConcurrency: 2 },
+    }),
+    Windowed: { Type: 'AWS::SQS::Queue', Properties: { VisibilityTimeout: 600 } },
+    // One poller (no ScalingConfig), a batch of two, and the longest window Lambda allows: the
+    // first message waits for the second; only a full batch (or 5 minutes) ends the window.
+    WindowMapping: mapping('Windowed', 'Fn', { BatchSize: 2, MaximumBatchingWindowInSeconds: 300 }),
   },
 };
 
@@ -98,6 +110,7 @@ beforeAll(async () => {
   deployment = await deployLocal(emulators, { stackName: 'Runner', assemblyDir: dir, outputsFile: false });
   runner = new LocalRunner(deployment, emulators, {
     waitTimeSeconds: 1,
+    defaultConcurrency: 1,
     echo: (l) => {
       if (l.line.startsWith('{"seen"')) lines.push(JSON.parse(l.line) as Record<string, unknown>);
     },
@@ -111,10 +124,58 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
+/** expect.poll options: a hang guard, as generous as the rest of the suite's. */
+const POLL = { timeout: DEFAULT_DEADLINE_MS, interval: 100 };
+
+function queueUrl(logicalId: string): string {
+  const url = deployment.queues.find((q) => q.logicalId === logicalId)?.url;
+  if (url === undefined) throw new Error(`no queue ${logicalId}`);
+  return url;
+}
+
+async function send(logicalId: string, bodies: readonly string[]): Promise<void> {
+  const sqs = new SQSClient(emulators.clientConfig('sqs'));
+  try {
+    for (const body of bodies) {
+      await sqs.send(new SendMessageCommand({ QueueUrl: queueUrl(logicalId), MessageBody: body }));
+    }
+  } finally {
+    sqs.destroy();
+  }
+}
+
+/** Bodies the DLQ `logicalId` received, once it holds `count` (sorted). */
+async function parkedIn(logicalId: string, count: number): Promise<string[]> {
+  const sqs = new SQSClient(emulators.clientConfig('sqs'));
+  const parked: string[] = [];
+  try {
+    await eventually(
+      async () => {
+        parked.push(...(await drainVisible({ sqs }, queueUrl(logicalId), 60)).map((m) => m.Body ?? ''));
+        return parked;
+      },
+      (bodies) => bodies.length >= count,
+      { what: `${logicalId} holding ${count}`, intervalMs: 250 },
+    );
+  } finally {
+    sqs.destroy();
+  }
+  return parked.sort();
+}
+
+/** The bodies of every invocation that included `body`, in invocation order. */
+function invocationsWith(body: string): string[][] {
+  return lines.map((l) => l.seen as string[]).filter((seen) => seen.includes(body));
+}
+
+// Every test has its own queue(s), so they run side by side.
 describe.skipIf(targetKind() !== 'embedded')(
   'local runner (embedded runtime only: LocalStack deploys with cdklocal and runs its own Lambdas)',
+  { concurrent: true },
   () => {
-    it('invokes with a Lambda-like context and only the function + emulator environment', async () => {
+    it('invokes with a Lambda-like context and only the function + emulator environment', async ({
+      expect,
+    }) => {
       const sqs = new SQSClient(emulators.clientConfig('sqs'));
       const queue = deployment.queues.find((q) => q.logicalId === 'Work');
       await sqs.send(
@@ -132,7 +193,7 @@ describe.skipIf(targetKind() !== 'embedded')(
           what: 'invocation',
         },
       );
-      const fn = deployment.functions[0];
+      const fn = deployment.functions.find((f) => f.logicalId === 'Fn');
       expect(line).toMatchObject({
         functionName: fn?.name,
         arn: fn?.arn,
@@ -150,36 +211,57 @@ describe.skipIf(targetKind() !== 'embedded')(
         },
       });
       expect(line?.remaining).toBeGreaterThan(0);
-      expect(line?.remaining).toBeLessThanOrEqual(1000);
+      expect(line?.remaining).toBeLessThanOrEqual(30_000);
     });
 
-    it('leaves reported failures, thrown errors and timed-out batches to the queue, which moves them to the DLQ', async () => {
-      const sqs = new SQSClient(emulators.clientConfig('sqs'));
-      const queue = deployment.queues.find((q) => q.logicalId === 'Work');
-      for (const body of ['fail', 'throw', 'hang']) {
-        await sqs.send(new SendMessageCommand({ QueueUrl: queue?.url, MessageBody: body }));
-      }
-      sqs.destroy();
-      const dlq = deployment.queues.find((q) => q.logicalId === 'Dlq')?.url ?? '';
-      const target = { sqs: new SQSClient(emulators.clientConfig('sqs')) };
-      const parked: string[] = [];
-      await eventually(
-        async () => {
-          parked.push(...(await drainVisible(target, dlq, 60)).map((m) => m.Body ?? ''));
-          return [...parked].sort();
-        },
-        (bodies) => bodies.length >= 3,
-        { what: 'DLQ', timeoutMs: 25_000, intervalMs: 250 },
-      );
-      target.sqs.destroy();
-      expect(parked.sort()).toEqual(['fail', 'hang', 'throw']);
-      const stats = runner.stats().Mapping;
-      expect(stats?.timeouts).toBeGreaterThanOrEqual(2);
-      expect(stats?.itemFailures).toBeGreaterThanOrEqual(2);
-      expect(stats?.failedBatches).toBeGreaterThanOrEqual(4);
-    }, 40_000);
+    it('leaves reported failures and thrown errors to the queue, which moves them to the DLQ after maxReceiveCount', async ({
+      expect,
+    }) => {
+      await send('Work', ['fail', 'throw']);
+      expect(await parkedIn('Dlq', 2)).toEqual(['fail', 'throw']);
+      // Counted when each invocation returns, which may be after the queue moved the message.
+      await expect
+        .poll(() => runner.stats().Mapping, POLL)
+        .toMatchObject({ itemFailures: 2, failedBatches: 2, timeouts: 0 });
+    });
 
-    it('deletes the successes of a partial batch response; only the reported failure comes back and reaches the DLQ', async () => {
+    it('terminates a timed-out invocation and leaves its batch to the queue, which moves it to the DLQ', async ({
+      expect,
+    }) => {
+      await send('Slow', ['hang']);
+      expect(await parkedIn('HangDlq', 1)).toEqual(['hang']);
+      await expect
+        .poll(() => runner.stats().HangMapping, POLL)
+        .toMatchObject({ timeouts: 2, failedBatches: 2, itemFailures: 0, deleted: 0 });
+    });
+
+    it('holds a batch open for MaximumBatchingWindowInSeconds until it is full', async ({ expect }) => {
+      const url = queueUrl('Windowed');
+      await send('Windowed', ['window-1']);
+      // The poller has taken the first message (it is in flight, not yet invoked)...
+      const sqs = new SQSClient(emulators.clientConfig('sqs'));
+      await expect
+        .poll(async () => {
+          const out = await sqs.send(
+            new GetQueueAttributesCommand({
+              QueueUrl: url,
+              AttributeNames: ['ApproximateNumberOfMessagesNotVisible'],
+            }),
+          );
+          return out.Attributes?.ApproximateNumberOfMessagesNotVisible;
+        }, POLL)
+        .toBe('1');
+      sqs.destroy();
+      // ...and, the window being open, the second one joins the same invocation.
+      await send('Windowed', ['window-2']);
+      await expect.poll(() => invocationsWith('window-1').length, POLL).toBeGreaterThan(0);
+      expect(invocationsWith('window-1')[0]?.slice().sort()).toEqual(['window-1', 'window-2']);
+      expect(invocationsWith('window-2')).toHaveLength(1);
+    });
+
+    it('deletes the successes of a partial batch response; only the reported failure comes back and reaches the DLQ', async ({
+      expect,
+    }) => {
       const sqs = new SQSClient(emulators.clientConfig('sqs'));
       const queue = deployment.queues.find((q) => q.logicalId === 'Batched');
       const bodies = ['batch-ok-1', 'fail-batch', 'batch-ok-2'];
@@ -197,7 +279,7 @@ describe.skipIf(targetKind() !== 'embedded')(
           return parked;
         },
         (found) => found.includes('fail-batch'),
-        { what: 'failed record in the DLQ', timeoutMs: 25_000, intervalMs: 250 },
+        { what: 'failed record in the DLQ', intervalMs: 250 },
       );
       sqs.destroy();
       // The reported failure was redelivered up to maxReceiveCount; by then an undeleted success
@@ -215,7 +297,9 @@ describe.skipIf(targetKind() !== 'embedded')(
         ).toHaveLength(1);
       }
       expect(parked).toEqual(['fail-batch']);
-      expect(runner.stats().BatchMapping).toMatchObject({ itemFailures: 2, failedBatches: 0 });
-    }, 40_000);
+      await expect
+        .poll(() => runner.stats().BatchMapping, POLL)
+        .toMatchObject({ itemFailures: 2, failedBatches: 0 });
+    });
   },
 );

@@ -1,12 +1,12 @@
 /**
- * The integration suite alone (`npm run test:integration`): the root config limited to
- * test/integration (the root config already carries the synth-once global setup).
+ * The integration suite alone (`npm run test:integration`, localstack/test.sh): the root config
+ * (timeouts, workers, the synth-once global setup) limited to test/integration and test/cli, without projects.
  */
-import { defineConfig, mergeConfig } from 'vitest/config';
+import { defineConfig } from 'vitest/config';
 import root from '../../vitest.config.ts';
 
-const merged = mergeConfig(root, defineConfig({}));
-// mergeConfig concatenates arrays: replace `include` rather than extend the root's.
-merged.test = { ...merged.test, include: ['test/integration/**/*.test.ts', 'test/cli/**/*.test.ts'] };
+const { projects: _projects, ...test } = root.test ?? {};
 
-export default merged;
+export default defineConfig({
+  test: { ...test, include: ['test/integration/**/*.test.ts', 'test/cli/**/*.test.ts'] },
+});

@@ -5,6 +5,7 @@
  * through this interface, so the same assertions run everywhere.
  */
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
@@ -101,6 +102,9 @@ export async function openTarget(options: OpenTargetOptions = {}): Promise<TestT
     const local = await startLocalRuntime({
       outputsFile: false,
       waitTimeSeconds: 1,
+      // Several files run side by side, each with its own sandboxes: a batch in flight per core and
+      // mapping keeps a file's worker threads near the machine's size instead of the template's 19.
+      maxConcurrencyPerMapping: Math.max(2, availableParallelism()),
       ...(options.fifo === true ? { assemblyDir: FIFO_ASSEMBLY_DIR } : {}),
       queueAttributeOverrides: ({ eventSource }) =>
         eventSource === undefined

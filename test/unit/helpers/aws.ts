@@ -1,5 +1,5 @@
 /** Small helpers over the embedded emulators: tables, queues, reads. */
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, DynamoDBClient, waitUntilTableExists } from '@aws-sdk/client-dynamodb';
 import {
   CreateQueueCommand,
   GetQueueAttributesCommand,
@@ -27,7 +27,16 @@ export function testClients(emulators: Emulators): TestClients {
   };
 }
 
-/** Creates the shared idempotency table shape (partition key `id`). */
+/**
+ * Waits until a table just created is ACTIVE: CreateTable answers while it is still CREATING (on AWS
+ * and in dynalite, which flips the status on a timer), and item calls before then fail with
+ * ResourceNotFoundException. The SDK's waiter; its deadline is a hang guard.
+ */
+export async function tableActive(db: DynamoDBClient, name: string): Promise<void> {
+  await waitUntilTableExists({ client: db, maxWaitTime: 120, minDelay: 1, maxDelay: 2 }, { TableName: name });
+}
+
+/** Creates the shared idempotency table shape (partition key `id`), ACTIVE on return. */
 export async function createIdempotencyTable(db: DynamoDBClient, name: string): Promise<void> {
   await db.send(
     new CreateTableCommand({
@@ -37,9 +46,10 @@ export async function createIdempotencyTable(db: DynamoDBClient, name: string): 
       BillingMode: 'PAY_PER_REQUEST',
     }),
   );
+  await tableActive(db, name);
 }
 
-/** Creates an effect table (`pk`, `sk`). */
+/** Creates an effect table (`pk`, `sk`), ACTIVE on return. */
 export async function createEffectTable(db: DynamoDBClient, name: string): Promise<void> {
   await db.send(
     new CreateTableCommand({
@@ -55,6 +65,7 @@ export async function createEffectTable(db: DynamoDBClient, name: string): Promi
       BillingMode: 'PAY_PER_REQUEST',
     }),
   );
+  await tableActive(db, name);
 }
 
 /** Items of `pk` whose sort key starts with `skPrefix`. */

@@ -1,10 +1,11 @@
 /** Consumer plumbing cases that need a configuration the real handlers do not have. */
 import { createHash, randomUUID } from 'node:crypto';
+import { CreateQueueCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type Emulators, startEmulators } from '../../../infra/local/emulators.ts';
 import type { ConsumerConfig } from '../../../lambdas/shared/config.ts';
-import { createSqsConsumer } from '../../../lambdas/shared/consumer.ts';
-import { ConfigurationError } from '../../../lambdas/shared/errors.ts';
+import { createSqsConsumer, POISON_ATTRIBUTE } from '../../../lambdas/shared/consumer.ts';
+import { ConfigurationError, ContractViolationError } from '../../../lambdas/shared/errors.ts';
 import {
   createIdempotencyTable,
   createQueue,
@@ -125,6 +126,77 @@ describe('createSqsConsumer', () => {
     expect(runs).toHaveLength(2);
     releaseCrashed?.();
     await crashed;
+  });
+});
+
+describe('poison fast path', () => {
+  /** A consumer whose business function rejects every event as poison with `reason`. */
+  function poisoning(dlqUrl: string, reason: string) {
+    return createSqsConsumer({
+      service: 'probe',
+      config: { ...config, dlqUrl },
+      dynamodb: clients.dynamodb,
+      sqs: clients.sqs,
+      handle: async () => {
+        throw new ContractViolationError([{ path: 'data', message: reason }], { summary: 'rejected' });
+      },
+    });
+  }
+
+  const stringAttribute = (value: string) => ({
+    stringValue: value,
+    stringListValues: [],
+    binaryListValues: [],
+    dataType: 'String',
+  });
+
+  it('keeps the reason within 1024 characters and the message within 10 attributes (SQS limits)', async () => {
+    const dlq = await createQueue(clients.sqs, `probe-dlq-${randomUUID().slice(0, 8)}`);
+    const originals = Object.fromEntries(
+      Array.from({ length: 8 }, (_, i) => [`extra-${i}`, stringAttribute(`value-${i}`)]),
+    );
+    const record = eventRecord(sampleEvent(), { messageAttributes: originals });
+    const response = await poisoning(dlq.url, 'x'.repeat(3000))(sqsEvent(record), lambdaContext());
+    expect(response).toEqual({ batchItemFailures: [] });
+    const [parked, ...more] = await drainQueue(clients.sqs, dlq.url);
+    expect(more).toEqual([]);
+    expect(parked?.Body).toBe(record.body);
+    const attributes = parked?.MessageAttributes ?? {};
+    expect(Object.keys(attributes)).toHaveLength(10);
+    for (const name of Object.values(POISON_ATTRIBUTE)) expect(attributes).toHaveProperty(name);
+    const reason = attributes[POISON_ATTRIBUTE.reason]?.StringValue ?? '';
+    expect(reason).toHaveLength(1024);
+    expect(reason.startsWith('rejected: data: xxx')).toBe(true);
+    expect(attributes[POISON_ATTRIBUTE.originalMessageId]?.StringValue).toBe(record.messageId);
+    expect(attributes[POISON_ATTRIBUTE.service]?.StringValue).toBe('probe');
+    // The first originals, in the record's order, fill the room left.
+    expect(Object.keys(attributes).filter((name) => name.startsWith('extra-'))).toEqual(
+      Object.keys(originals).slice(0, 5),
+    );
+  });
+
+  it('parks a FIFO record in the FIFO DLQ under its own message group', async () => {
+    const { QueueUrl } = await clients.sqs.send(
+      new CreateQueueCommand({
+        QueueName: `probe-dlq-${randomUUID().slice(0, 8)}.fifo`,
+        Attributes: { FifoQueue: 'true' },
+      }),
+    );
+    const url = QueueUrl ?? '';
+    const grouped = eventRecord(sampleEvent());
+    (grouped.attributes as { MessageGroupId?: string }).MessageGroupId = 'cust-42';
+    const ungrouped = eventRecord(sampleEvent());
+    const response = await poisoning(url, 'bad')(sqsEvent(grouped, ungrouped), lambdaContext());
+    expect(response).toEqual({ batchItemFailures: [] });
+    const parked = await drainQueue(clients.sqs, url);
+    const byOriginal = Object.fromEntries(
+      parked.map((m) => [
+        m.MessageAttributes?.[POISON_ATTRIBUTE.originalMessageId]?.StringValue,
+        m.Attributes?.MessageGroupId,
+      ]),
+    );
+    // Its own group keeps the parked copy in the customer's order; without one, the service's.
+    expect(byOriginal).toEqual({ [grouped.messageId]: 'cust-42', [ungrouped.messageId]: 'probe' });
   });
 });
 

@@ -1,4 +1,7 @@
+import { randomUUID } from 'node:crypto';
 import type { PublishBatchCommand, PublishBatchCommandOutput, SNSClient } from '@aws-sdk/client-sns';
+import { CreateTopicCommand, SubscribeCommand } from '@aws-sdk/client-sns';
+import { CreateQueueCommand, GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Emulators, startEmulators } from '../../../infra/local/emulators.ts';
 import { orderPlacedEventId, parseOrderPlaced } from '../../../lambdas/shared/contract.ts';
@@ -71,6 +74,45 @@ describe('publishOrderPlaced (fauxqs)', () => {
     const failed = (error as PublishFailedError).failed;
     expect(failed.map((f) => f.orderId)).toEqual(orders.map((o) => o.orderId));
     expect(failed[0]?.code).toMatch(/NotFound/);
+  });
+});
+
+describe('publishOrderPlaced to a FIFO topic (fauxqs)', () => {
+  it('groups by customer and deduplicates by eventId, alone or in a batch', async () => {
+    const suffix = randomUUID().slice(0, 8);
+    const { TopicArn } = await topic.sns.send(
+      new CreateTopicCommand({ Name: `orders-${suffix}.fifo`, Attributes: { FifoTopic: 'true' } }),
+    );
+    const { QueueUrl } = await clients.sqs.send(
+      new CreateQueueCommand({ QueueName: `fifo-${suffix}.fifo`, Attributes: { FifoQueue: 'true' } }),
+    );
+    const arn = (
+      await clients.sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }))
+    ).Attributes?.QueueArn;
+    await topic.sns.send(
+      new SubscribeCommand({
+        TopicArn,
+        Protocol: 'sqs',
+        Endpoint: arn,
+        Attributes: { RawMessageDelivery: 'true' },
+      }),
+    );
+    const single = sampleEvent({ customerId: 'cust-single' });
+    const batch = [sampleEvent({ customerId: 'cust-a' }), sampleEvent({ customerId: 'cust-b' })];
+    await publishOrderPlaced(topic.sns, TopicArn ?? '', single);
+    await publishOrderPlaced(topic.sns, TopicArn ?? '', batch);
+    const received = await drainQueue(clients.sqs, QueueUrl ?? '');
+    const seen = received.map((m) => {
+      const event = parseOrderPlaced(m.Body ?? '');
+      return {
+        customerId: event.data.customerId,
+        group: m.Attributes?.MessageGroupId,
+        dedup: m.Attributes?.MessageDeduplicationId,
+        eventId: event.eventId,
+      };
+    });
+    expect(seen.map((s) => s.group).sort()).toEqual(['cust-a', 'cust-b', 'cust-single']);
+    for (const s of seen) expect(s).toMatchObject({ group: s.customerId, dedup: s.eventId });
   });
 });
 
