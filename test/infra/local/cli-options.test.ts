@@ -81,7 +81,7 @@ describe('npm start', { concurrent: true }, () => {
       readme.indexOf('## Deploy to AWS'),
     );
     const options = [...help.matchAll(/^ {2}(--[a-z-]+)/gm)].map((m) => m[1] ?? '');
-    expect(options).toEqual(['--burst', '--keep', '--template-visibility', '--timeout', '--logs']);
+    expect(options).toEqual(['--burst', '--keep', '--template-visibility', '--timeout', '--logs', '--chaos']);
     for (const option of options) expect(section, option).toContain(`\`${option}`);
     // Each option's help entry (it may wrap) and, for those taking a value, its default in the README.
     for (const entry of help.split(/\n(?= {2}--)/).slice(1)) {
