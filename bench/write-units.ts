@@ -8,7 +8,7 @@
  * failed conditional write). Figures are printed as a markdown table, never asserted.
  */
 import { randomUUID } from 'node:crypto';
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { startEmulators } from '../infra/local/emulators.ts';
 import { dynamoDailyTotals } from '../lambdas/analytics/adapters.ts';
@@ -19,7 +19,9 @@ import { dynamoReviewPort } from '../lambdas/high-value/adapters.ts';
 import { openReviewCase } from '../lambdas/high-value/high-value.ts';
 import { dynamoStockPort, stockKey } from '../lambdas/inventory/adapters.ts';
 import { reserveInventory } from '../lambdas/inventory/inventory.ts';
-import { buildOrderPlaced, type OrderPlaced } from '../lambdas/shared/contract.ts';
+import type { OrderPlaced } from '../lambdas/shared/contract.ts';
+import { createEffectTable } from '../test/unit/helpers/aws.ts';
+import { sampleEvent } from '../test/unit/helpers/orders.ts';
 
 const emulators = await startEmulators();
 const client = new DynamoDBClient(emulators.clientConfig('dynamodb'));
@@ -41,34 +43,17 @@ const doc = DynamoDBDocumentClient.from(client);
 
 async function table(): Promise<string> {
   const name = `wcu-${randomUUID().slice(0, 8)}`;
-  await client.send(
-    new CreateTableCommand({
-      TableName: name,
-      AttributeDefinitions: [
-        { AttributeName: 'pk', AttributeType: 'S' },
-        { AttributeName: 'sk', AttributeType: 'S' },
-      ],
-      KeySchema: [
-        { AttributeName: 'pk', KeyType: 'HASH' },
-        { AttributeName: 'sk', KeyType: 'RANGE' },
-      ],
-      BillingMode: 'PAY_PER_REQUEST',
-    }),
-  );
+  await createEffectTable(client, name);
   return name;
 }
 
-const event: OrderPlaced = buildOrderPlaced({
-  orderId: `bench-${randomUUID()}`,
-  customerId: 'cust-1',
-  email: 'buyer@example.com',
+// Two SKUs and a total >= 100, so every service (high-value too) writes its effect.
+const event: OrderPlaced = sampleEvent({
   items: [
     { sku: 'SKU-A', quantity: 2, unitPrice: 50 },
     { sku: 'SKU-B', quantity: 1, unitPrice: 50 },
   ],
   total: 150,
-  currency: 'EUR',
-  shippingAddress: { line1: '1 Main St', city: 'Lisbon', postalCode: '1000-001', country: 'PT' },
 });
 
 const [emailTable, inventoryTable, analyticsTable, highValueTable] = [

@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { GetQueueAttributesCommand, type Message, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { queueDepth as readQueueDepth } from '../../../cli/dlq.ts';
 import { dayKey } from '../../../lambdas/analytics/adapters.ts';
 import { eventDay } from '../../../lambdas/analytics/analytics.ts';
 import { emailKey } from '../../../lambdas/email/adapters.ts';
@@ -104,24 +105,10 @@ export async function effectItems(
   return out.Items ?? [];
 }
 
-/** Visible + in-flight + delayed messages of a queue. */
+/** Visible + in-flight + delayed messages of a queue (the CLI's own depth reading, summed). */
 export async function queueDepth(target: Pick<TestTarget, 'sqs'>, queueUrl: string): Promise<number> {
-  const out = await target.sqs.send(
-    new GetQueueAttributesCommand({
-      QueueUrl: queueUrl,
-      AttributeNames: [
-        'ApproximateNumberOfMessages',
-        'ApproximateNumberOfMessagesNotVisible',
-        'ApproximateNumberOfMessagesDelayed',
-      ],
-    }),
-  );
-  const a = out.Attributes ?? {};
-  return (
-    Number(a.ApproximateNumberOfMessages ?? 0) +
-    Number(a.ApproximateNumberOfMessagesNotVisible ?? 0) +
-    Number(a.ApproximateNumberOfMessagesDelayed ?? 0)
-  );
+  const depth = await readQueueDepth(target.sqs, queueUrl);
+  return depth.visible + depth.inFlight + depth.delayed;
 }
 
 /** Receives every message currently visible on a queue (not deleted: they come back after the timeout). */
