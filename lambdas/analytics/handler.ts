@@ -16,8 +16,4 @@ export const handler = createSqsConsumer({
   config,
   dynamodb,
   handle: (event) => recordOrderTotals(event, totals),
-  // Every record of a batch (up to 100) adds to the same day's totals item: in parallel their
-  // transactions cancel each other (TransactionConflict) until some exhaust their retries and the
-  // record goes back to the queue. One after the other, they never conflict within a batch.
-  processInParallel: false,
 });

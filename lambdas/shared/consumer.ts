@@ -50,14 +50,6 @@ export interface SqsConsumerOptions {
   readonly sqs?: SQSClient;
   /** Overrides the DynamoDB client of the idempotency store. */
   readonly dynamodb?: DynamoDBClient;
-  /**
-   * Process the records of a standard-queue batch concurrently. Turn it off when every record of a
-   * batch writes the same item: concurrent transactions on one item cancel each other
-   * (TransactionConflict) and the retries cost more than the parallelism gains. FIFO queues always
-   * process in order.
-   * @default true
-   */
-  readonly processInParallel?: boolean;
 }
 
 /** What a business function reports about a record. */
@@ -287,7 +279,6 @@ export function createSqsConsumer(options: SqsConsumerOptions): SqsHandler {
       return await processPartialResponse(event, recordHandler, new BatchProcessor(EventType.SQS), {
         context,
         throwOnFullBatchFailure: false,
-        processInParallel: options.processInParallel ?? true,
       });
     } finally {
       // Concurrent invocations share the instance: another one may already have flushed our metrics.

@@ -84,62 +84,6 @@ describe('createSqsConsumer', () => {
     expect(metrics.sums()).toEqual({ processed: 1, failed: 1 });
   });
 
-  describe('processInParallel', () => {
-    const BATCH = 5;
-    /** A consumer whose business function records how many records it runs at once. */
-    const probe = (processInParallel: boolean | undefined, gate: (inFlight: number) => Promise<void>) => {
-      let inFlight = 0;
-      let maxInFlight = 0;
-      const handler = createSqsConsumer({
-        service: 'probe',
-        config,
-        dynamodb: clients.dynamodb,
-        sqs: clients.sqs,
-        ...(processInParallel === undefined ? {} : { processInParallel }),
-        handle: async () => {
-          inFlight += 1;
-          maxInFlight = Math.max(maxInFlight, inFlight);
-          try {
-            await gate(inFlight);
-          } finally {
-            inFlight -= 1;
-          }
-          return { outcome: 'applied' as const };
-        },
-      });
-      return { handler, maxInFlight: () => maxInFlight };
-    };
-
-    it('runs the records of a batch concurrently by default', async () => {
-      // A barrier: every record waits until all of them are inside the business function, so the
-      // batch completes only if they really run at the same time (a hang guard fails it otherwise).
-      let release: () => void = () => undefined;
-      const allIn = new Promise<void>((resolve) => {
-        release = resolve;
-      });
-      const guard = new Promise<never>((_, reject) =>
-        setTimeout(() => reject(new Error('records were not processed concurrently')), 60_000).unref(),
-      );
-      const { handler, maxInFlight } = probe(undefined, async (inFlight) => {
-        if (inFlight === BATCH) release();
-        await Promise.race([allIn, guard]);
-      });
-      const records = Array.from({ length: BATCH }, () => eventRecord(sampleEvent()));
-      const response = await handler(sqsEvent(...records), lambdaContext());
-      expect(response.batchItemFailures).toEqual([]);
-      expect(maxInFlight()).toBe(BATCH);
-    });
-
-    it('runs them one after the other when turned off (analytics: one totals item per batch)', async () => {
-      // Long enough for every concurrent record to arrive if the option were ignored.
-      const { handler, maxInFlight } = probe(false, () => new Promise((resolve) => setTimeout(resolve, 100)));
-      const records = Array.from({ length: BATCH }, () => eventRecord(sampleEvent()));
-      const response = await handler(sqsEvent(...records), lambdaContext());
-      expect(response.batchItemFailures).toEqual([]);
-      expect(maxInFlight()).toBe(1);
-    });
-  });
-
   it('reports every record (not an error) when the whole batch fails', async () => {
     const handler = createSqsConsumer({
       service: 'probe',
