@@ -10,7 +10,13 @@ import { PublishCommand } from '@aws-sdk/client-sns';
 import type { Message } from '@aws-sdk/client-sqs';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { LOCAL_CREDENTIALS } from '../infra/local/emulators.ts';
-import { type ChaosRates, chaosFaultRules, FAULT_KINDS, type FaultKind } from '../infra/local/fault-plan.ts';
+import {
+  type ChaosRates,
+  chaosFaultRules,
+  FAULT_KINDS,
+  type FaultKind,
+  mulberry32,
+} from '../infra/local/fault-plan.ts';
 import { stockKey } from '../lambdas/inventory/adapters.ts';
 import { POISON_ATTRIBUTE } from '../lambdas/shared/consumer.ts';
 import type { OrderPlaced } from '../lambdas/shared/contract.ts';
@@ -94,14 +100,8 @@ const VISIBILITY_HEADROOM_SECONDS = 2;
 
 /** Deterministic choices of the scenario (which orders duplicate, poison placement), from the seed. */
 function scenarioRandom(seed: number): () => number {
-  let state = (seed ^ 0x9e3779b9) >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
+  // Its own stream, apart from the fault plan's (which uses the seed as it is).
+  return mulberry32(seed ^ 0x9e3779b9);
 }
 
 /** Runs the scenario on a fresh embedded runtime; always stops it. */
