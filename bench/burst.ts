@@ -11,7 +11,7 @@
  *    from the start) and the batch durations measured in that run.
  * Writes docs/burst-aws.svg and docs/burst-local.svg and prints markdown. Figures, never assertions.
  */
-import { randomUUID } from 'node:crypto';
+
 import { writeFileSync } from 'node:fs';
 import { availableParallelism, cpus } from 'node:os';
 import { SNSClient } from '@aws-sdk/client-sns';
@@ -31,6 +31,7 @@ import {
   type ScalingRules,
   simulateBurst,
 } from './burst-model.ts';
+import { highValueOrderInput } from './orders.ts';
 import { type ConsumerSettings, consumerSettings, type TemplateLike } from './stack-settings.ts';
 import { renderSvg, type Series } from './svg-chart.ts';
 
@@ -163,19 +164,7 @@ async function localBurst(settings: readonly ConsumerSettings[]) {
       };
     }
     const topicArn = runtime.outputs.TopicArn ?? '';
-    const order = (): OrderPlaced =>
-      buildOrderPlaced(
-        {
-          orderId: `burst-${randomUUID()}`,
-          customerId: 'burst',
-          email: 'burst@example.com',
-          items: [{ sku: 'SKU-BURST', quantity: 1, unitPrice: 150 }],
-          total: 150,
-          currency: 'EUR',
-          shippingAddress: { line1: '1 Burst St', city: 'Lisbon', postalCode: '1000-001', country: 'PT' },
-        },
-        { source: 'burst' },
-      );
+    const order = (): OrderPlaced => buildOrderPlaced(highValueOrderInput('burst'), { source: 'burst' });
     // Warm every function once, so the burst measures queueing rather than worker start-up.
     const warm = order();
     await publishOrderPlaced(sns, topicArn, [warm]);

@@ -11,6 +11,7 @@
  * from the function hosts, log bytes from what the functions print; cost per million orders from
  * those counts and bench/aws-prices.ts. Figures are printed as markdown, never asserted.
  */
+
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { availableParallelism, cpus } from 'node:os';
@@ -61,6 +62,7 @@ import {
   type WireAttributeValue,
 } from './cost.ts';
 import { type ItemBytesOf, UsageMeter } from './meter.ts';
+import { highValueOrderInput } from './orders.ts';
 import { consumerSettings, fixedResources, type TemplateLike } from './stack-settings.ts';
 
 const SERVICES = SERVICE_CONFIGS.map((s) => s.name);
@@ -117,18 +119,7 @@ function onCall(call: ObservedCall): void {
   meter?.observe(call);
 }
 
-/** A high-value order (total >= 100) so that every one of the four services receives it. */
-function orderInput() {
-  return {
-    orderId: `bench-${randomUUID()}`,
-    customerId: 'bench',
-    email: 'bench@example.com',
-    items: [{ sku: 'SKU-BENCH', quantity: 1, unitPrice: 150 }],
-    total: 150,
-    currency: 'EUR',
-    shippingAddress: { line1: '1 Bench St', city: 'Lisbon', postalCode: '1000-001', country: 'PT' },
-  };
-}
+const orderInput = () => highValueOrderInput('bench');
 const order = (): OrderPlaced => buildOrderPlaced(orderInput(), { source: 'bench' });
 
 /** Size SNS and SQS bill for one message: body plus attribute names, types and values. */
