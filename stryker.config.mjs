@@ -8,11 +8,11 @@ export default {
   vitest: { configFile: 'vitest.mutation.config.ts', related: true },
   mutate: [
     'lambdas/**/*.ts',
-    'infra/local/intrinsics.ts',
-    'infra/local/assembly.ts',
-    'infra/local/metrics-sink.ts',
-    'infra/local/handler-module.ts',
-    'infra/local/cli-options.ts',
+    'local/intrinsics.ts',
+    'local/assembly.ts',
+    'local/metrics-sink.ts',
+    'local/handler-module.ts',
+    'cli/options.ts',
   ],
   coverageAnalysis: 'perTest',
   // Module-level code (handlers read their configuration at load) would need every test per mutant.

@@ -33,6 +33,7 @@ export default defineConfig({
           include: [
             'test/unit/**/*.test.ts',
             'test/infra/**/*.test.ts',
+            'test/local/**/*.test.ts',
             'test/scripts/**/*.test.ts',
             'test/bench/**/*.test.ts',
           ],

@@ -8,7 +8,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     environment: 'node',
-    include: ['test/unit/**/*.test.ts', 'test/infra/local/**/*.test.ts'],
+    include: ['test/unit/**/*.test.ts', 'test/local/**/*.test.ts'],
     testTimeout: 120_000,
     hookTimeout: 180_000,
   },

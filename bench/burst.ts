@@ -17,11 +17,12 @@ import { availableParallelism, cpus } from 'node:os';
 import { SNSClient } from '@aws-sdk/client-sns';
 import type { SQSEvent } from 'aws-lambda';
 import { Command } from 'commander';
-import { readStackArtifact } from '../infra/local/assembly.ts';
-import type { OutputLine } from '../infra/local/function-host.ts';
-import { startLocalRuntime, synthIfStale } from '../infra/local/local-runtime.ts';
+import { synthIfStale } from '../cli/synth.ts';
 import { buildOrderPlaced, type OrderPlaced } from '../lambdas/shared/contract.ts';
 import { publishOrderPlaced } from '../lambdas/shared/publisher.ts';
+import { readStackArtifact } from '../local/assembly.ts';
+import type { OutputLine } from '../local/function-host.ts';
+import { startLocalRuntime } from '../local/local-runtime.ts';
 import { ASSUMED_AWS_BATCH_MS, FILTERED_SHARE } from './assumptions.ts';
 import {
   AWS_SQS_SCALING,

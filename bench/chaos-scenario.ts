@@ -3,24 +3,24 @@
  * to the topic, some published again, some poison, while the endpoint proxy injects every fault
  * class into the functions' and pollers' calls. Then every order's effects are counted per service
  * with the integration suite's own observation helpers, and every DLQ message is accounted for.
- * Application-specific on purpose: the generic parts live in infra/local (endpoint proxy, fault plan).
+ * Application-specific on purpose: the generic parts live in local (endpoint proxy, fault plan).
  */
 
 import { PublishCommand } from '@aws-sdk/client-sns';
 import type { Message } from '@aws-sdk/client-sqs';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { LOCAL_CREDENTIALS } from '../infra/local/emulators.ts';
+import { stockKey } from '../lambdas/inventory/adapters.ts';
+import { POISON_ATTRIBUTE } from '../lambdas/shared/consumer.ts';
+import type { OrderPlaced } from '../lambdas/shared/contract.ts';
+import { publishOrderPlaced, toPublishInput } from '../lambdas/shared/publisher.ts';
+import { LOCAL_CREDENTIALS } from '../local/emulators.ts';
 import {
   type ChaosRates,
   chaosFaultRules,
   FAULT_KINDS,
   type FaultKind,
   mulberry32,
-} from '../infra/local/fault-plan.ts';
-import { stockKey } from '../lambdas/inventory/adapters.ts';
-import { POISON_ATTRIBUTE } from '../lambdas/shared/consumer.ts';
-import type { OrderPlaced } from '../lambdas/shared/contract.ts';
-import { publishOrderPlaced, toPublishInput } from '../lambdas/shared/publisher.ts';
+} from '../local/fault-plan.ts';
 import { drainVisible, effectsOf, orderEvent, queueDepth } from '../test/integration/helpers/observe.ts';
 import {
   openTarget,

@@ -6,8 +6,8 @@
 
 import cliProgress from 'cli-progress';
 import { Command, InvalidArgumentError } from 'commander';
-import { type ChaosRates, DEFAULT_CHAOS_RATES } from '../infra/local/fault-plan.ts';
-import { synthIfStale } from '../infra/local/local-runtime.ts';
+import { synthIfStale } from '../cli/synth.ts';
+import { type ChaosRates, DEFAULT_CHAOS_RATES } from '../local/fault-plan.ts';
 import { formatChaosReport, runChaos } from './chaos-scenario.ts';
 
 const integer = (name: string, min: number, max: number) => (value: string) => {

@@ -3,7 +3,7 @@
  * invocations the function hosts ran and the lines the functions logged; turns the counts into
  * billable {@link Usage}. No I/O: the bench feeds it, test/bench/meter.test.ts checks it.
  */
-import type { ObservedCall } from '../infra/local/endpoint-proxy.ts';
+import type { ObservedCall } from '../local/endpoint-proxy.ts';
 import {
   billableRequests,
   dynamodbReadUnits,

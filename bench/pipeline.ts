@@ -33,13 +33,14 @@ import {
 } from '@aws-sdk/client-sqs';
 import type { SQSEvent } from 'aws-lambda';
 import { Command } from 'commander';
+import { synthIfStale } from '../cli/synth.ts';
 import { SERVICES as SERVICE_CONFIGS } from '../infra/config.ts';
-import type { ObservedCall } from '../infra/local/endpoint-proxy.ts';
-import type { OutputLine } from '../infra/local/function-host.ts';
-import { type LocalRuntime, startLocalRuntime, synthIfStale } from '../infra/local/local-runtime.ts';
-import { EVENT_SOURCE_MAPPING_CALLER } from '../infra/local/runner.ts';
 import { buildOrderPlaced, type OrderPlaced } from '../lambdas/shared/contract.ts';
 import { publishOrderPlaced, toPublishInput } from '../lambdas/shared/publisher.ts';
+import type { ObservedCall } from '../local/endpoint-proxy.ts';
+import type { OutputLine } from '../local/function-host.ts';
+import { type LocalRuntime, startLocalRuntime } from '../local/local-runtime.ts';
+import { EVENT_SOURCE_MAPPING_CALLER } from '../local/runner.ts';
 import {
   ASSUMED_AWS_API_MS,
   ASSUMED_AWS_BATCH_MS,
@@ -66,7 +67,7 @@ import { highValueOrderInput } from './orders.ts';
 import { consumerSettings, fixedResources, type TemplateLike } from './stack-settings.ts';
 
 const SERVICES = SERVICE_CONFIGS.map((s) => s.name);
-/** Caller of the harness's own clients (LOCAL_CREDENTIALS in infra/local/emulators.ts). */
+/** Caller of the harness's own clients (LOCAL_CREDENTIALS in local/emulators.ts). */
 const HARNESS_CALLER = 'test';
 
 const integer = (v: string) => Number.parseInt(v, 10);

@@ -10,7 +10,6 @@
 import { randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { startEmulators } from '../infra/local/emulators.ts';
 import { dynamoDailyTotals } from '../lambdas/analytics/adapters.ts';
 import { recordOrderTotals } from '../lambdas/analytics/analytics.ts';
 import { dynamoOutbox, recordOnlyTransport } from '../lambdas/email/adapters.ts';
@@ -20,6 +19,7 @@ import { openReviewCase } from '../lambdas/high-value/high-value.ts';
 import { dynamoStockPort, stockKey } from '../lambdas/inventory/adapters.ts';
 import { reserveInventory } from '../lambdas/inventory/inventory.ts';
 import type { OrderPlaced } from '../lambdas/shared/contract.ts';
+import { startEmulators } from '../local/emulators.ts';
 import { createEffectTable } from '../test/unit/helpers/aws.ts';
 import { sampleEvent } from '../test/unit/helpers/orders.ts';
 

@@ -10,8 +10,8 @@ import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import cliProgress from 'cli-progress';
 import { Argument, Command, CommanderError, Option } from 'commander';
-import { RUNTIME_DESCRIPTOR_FILE } from '../infra/local/runtime-descriptor.ts';
 import { ContractViolationError, PublishFailedError } from '../lambdas/shared/errors.ts';
+import { RUNTIME_DESCRIPTOR_FILE } from '../local/runtime-descriptor.ts';
 import {
   peekQueue,
   purgeQueue,

@@ -7,8 +7,8 @@
 import { readFileSync } from 'node:fs';
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { pascalCase, SERVICES, type ServiceConfig } from '../infra/config.ts';
-import { RUNTIME_DESCRIPTOR_FILE, readRuntimeDescriptor } from '../infra/local/runtime-descriptor.ts';
 import { OrderEventsError } from '../lambdas/shared/errors.ts';
+import { RUNTIME_DESCRIPTOR_FILE, readRuntimeDescriptor } from '../local/runtime-descriptor.ts';
 
 /** Kinds of target. */
 export const TARGET_KINDS = ['embedded', 'localstack', 'aws'] as const;

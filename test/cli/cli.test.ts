@@ -25,10 +25,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { redriveByCopy } from '../../cli/dlq.ts';
 import { type CliIo, EXIT, runCli } from '../../cli/main.ts';
 import { SERVICES } from '../../infra/config.ts';
-import { writeRuntimeDescriptor } from '../../infra/local/runtime-descriptor.ts';
 import { archiveKey } from '../../lambdas/archive/adapters.ts';
 import { type OrderPlaced, orderPlacedAttributes } from '../../lambdas/shared/contract.ts';
 import { publishOrderPlaced } from '../../lambdas/shared/publisher.ts';
+import { writeRuntimeDescriptor } from '../../local/runtime-descriptor.ts';
 import {
   drained,
   effectCount,

@@ -21,7 +21,7 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Emulators, startEmulators } from '../../infra/local/emulators.ts';
+import { type Emulators, startEmulators } from '../../local/emulators.ts';
 import { createEffectTable, itemsOf } from '../unit/helpers/aws.ts';
 import {
   CONDITION_FAILED,

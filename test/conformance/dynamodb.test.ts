@@ -22,12 +22,7 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  type Emulators,
-  LOCAL_CREDENTIALS,
-  LOCAL_REGION,
-  startEmulators,
-} from '../../infra/local/emulators.ts';
+import { type Emulators, LOCAL_CREDENTIALS, LOCAL_REGION, startEmulators } from '../../local/emulators.ts';
 import { createEffectTable } from '../unit/helpers/aws.ts';
 import { findMotoServer, type MotoServer, startMotoServer } from './moto-server.ts';
 import { CONDITION_FAILED, cancelledMessage, NONE, type TransactItems } from './transaction-outcomes.ts';

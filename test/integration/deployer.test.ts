@@ -10,9 +10,9 @@ import { GetSubscriptionAttributesCommand, PublishCommand, SNSClient } from '@aw
 import type { Message } from '@aws-sdk/client-sqs';
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deployLocal } from '../../infra/local/deployer.ts';
-import { type Emulators, startEmulators } from '../../infra/local/emulators.ts';
-import { failuresFrom, toRecord } from '../../infra/local/runner.ts';
+import { deployLocal } from '../../local/deployer.ts';
+import { type Emulators, startEmulators } from '../../local/emulators.ts';
+import { failuresFrom, toRecord } from '../../local/runner.ts';
 import { writeAssembly } from './helpers/assembly.ts';
 import { drainVisible, eventually } from './helpers/observe.ts';
 import { targetKind } from './helpers/target.ts';

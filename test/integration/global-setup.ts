@@ -2,7 +2,7 @@
  * Vitest global setup: synthesizes once (when cdk.out is missing or older than infra/ or lambdas/)
  * before any integration test file starts, so parallel files never race on `cdk synth`.
  */
-import { FIFO_ASSEMBLY_DIR, synthIfStale } from '../../infra/local/local-runtime.ts';
+import { FIFO_ASSEMBLY_DIR, synthIfStale } from '../../cli/synth.ts';
 import { targetKind } from './helpers/target.ts';
 
 /** Runs once per `vitest run`. */

@@ -14,11 +14,11 @@ import { PublishCommand } from '@aws-sdk/client-sns';
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigValidationError } from '../../infra/config.ts';
-import { readStackArtifact } from '../../infra/local/assembly.ts';
-import type { ObservedCall } from '../../infra/local/endpoint-proxy.ts';
-import { type LocalRuntime, startLocalRuntime } from '../../infra/local/local-runtime.ts';
-import { EVENT_SOURCE_MAPPING_CALLER } from '../../infra/local/runner.ts';
 import { toPublishInput } from '../../lambdas/shared/publisher.ts';
+import { readStackArtifact } from '../../local/assembly.ts';
+import type { ObservedCall } from '../../local/endpoint-proxy.ts';
+import { type LocalRuntime, startLocalRuntime } from '../../local/local-runtime.ts';
+import { EVENT_SOURCE_MAPPING_CALLER } from '../../local/runner.ts';
 import { synthForTest } from '../infra/helpers.ts';
 import { type AccessRequest, evaluate } from '../infra/iam/policy-evaluator.ts';
 import {

@@ -12,9 +12,9 @@ import {
   SQSClient,
 } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, it } from 'vitest';
-import { deployLocal, type LocalDeployment } from '../../infra/local/deployer.ts';
-import { type Emulators, startEmulators } from '../../infra/local/emulators.ts';
-import { LocalRunner } from '../../infra/local/runner.ts';
+import { deployLocal, type LocalDeployment } from '../../local/deployer.ts';
+import { type Emulators, startEmulators } from '../../local/emulators.ts';
+import { LocalRunner } from '../../local/runner.ts';
 import { writeAssembly } from './helpers/assembly.ts';
 import { DEFAULT_DEADLINE_MS, drainVisible, eventually } from './helpers/observe.ts';
 import { targetKind } from './helpers/target.ts';

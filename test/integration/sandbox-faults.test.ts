@@ -9,10 +9,10 @@ import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { ObservedCall } from '../../infra/local/endpoint-proxy.ts';
-import type { FaultRule } from '../../infra/local/fault-plan.ts';
-import { InvocationError } from '../../infra/local/function-host.ts';
-import { type LocalRuntime, startLocalRuntime } from '../../infra/local/local-runtime.ts';
+import type { ObservedCall } from '../../local/endpoint-proxy.ts';
+import type { FaultRule } from '../../local/fault-plan.ts';
+import { InvocationError } from '../../local/function-host.ts';
+import { type LocalRuntime, startLocalRuntime } from '../../local/local-runtime.ts';
 import { writeAssembly } from './helpers/assembly.ts';
 import { targetKind } from './helpers/target.ts';
 

@@ -1,6 +1,6 @@
 /**
  * A synthesized template as CloudFormation would deploy it into one fixed account and region:
- * every intrinsic resolved (with the local runtime's resolver, infra/local/intrinsics.ts), every
+ * every intrinsic resolved (with the local runtime's resolver, local/intrinsics.ts), every
  * resource given the physical name and ARN CloudFormation would give it, and every policy of the
  * template indexed by what it governs (role → identity policies, queue/topic/key/function →
  * resource policy). The policy evaluator (./policy-evaluator.ts) reads only this.
@@ -11,7 +11,7 @@ import {
   resolveValue,
   type TemplateValue,
   UnresolvableIntrinsicError,
-} from '../../../infra/local/intrinsics.ts';
+} from '../../../local/intrinsics.ts';
 
 /** The account every test template is resolved into. */
 export const ACCOUNT = '111122223333';

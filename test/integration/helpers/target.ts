@@ -10,12 +10,12 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { FIFO_ASSEMBLY_DIR } from '../../../cli/synth.ts';
 import {
-  FIFO_ASSEMBLY_DIR,
   type LocalRuntime,
   type LocalRuntimeOptions,
   startLocalRuntime,
-} from '../../../infra/local/local-runtime.ts';
+} from '../../../local/local-runtime.ts';
 
 /** Where the suite runs. */
 export type TargetKind = 'embedded' | 'localstack' | 'aws';

@@ -8,7 +8,7 @@ import {
   SQSClient,
 } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
-import type { Emulators } from '../../../infra/local/emulators.ts';
+import type { Emulators } from '../../../local/emulators.ts';
 
 /** Clients pointed at the emulators. */
 export interface TestClients {

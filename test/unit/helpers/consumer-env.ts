@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { type Emulators, startEmulators } from '../../../infra/local/emulators.ts';
+import { type Emulators, startEmulators } from '../../../local/emulators.ts';
 import {
   createEffectTable,
   createIdempotencyTable,

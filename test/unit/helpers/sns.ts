@@ -1,7 +1,7 @@
 /** A topic with a raw-delivery queue subscribed, on the embedded fauxqs. */
 import { randomUUID } from 'node:crypto';
 import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
-import type { Emulators } from '../../../infra/local/emulators.ts';
+import type { Emulators } from '../../../local/emulators.ts';
 import { createQueue, type TestClients } from './aws.ts';
 
 /** A topic and the URL of a queue subscribed to it with raw message delivery. */

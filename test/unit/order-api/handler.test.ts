@@ -1,8 +1,8 @@
 /** The order API handler against fauxqs SNS/SQS (a raw-delivery queue subscribed to the topic). */
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { type Emulators, startEmulators } from '../../../infra/local/emulators.ts';
 import { orderPlacedEventId, parseOrderPlaced } from '../../../lambdas/shared/contract.ts';
+import { type Emulators, startEmulators } from '../../../local/emulators.ts';
 import { drainQueue, type TestClients, testClients } from '../helpers/aws.ts';
 import { captureMetrics, type MetricCapture } from '../helpers/emf.ts';
 import { httpEvent } from '../helpers/http-event.ts';

@@ -2,10 +2,10 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { CreateQueueCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { type Emulators, startEmulators } from '../../../infra/local/emulators.ts';
 import type { ConsumerConfig } from '../../../lambdas/shared/config.ts';
 import { createSqsConsumer, POISON_ATTRIBUTE } from '../../../lambdas/shared/consumer.ts';
 import { ConfigurationError, ContractViolationError } from '../../../lambdas/shared/errors.ts';
+import { type Emulators, startEmulators } from '../../../local/emulators.ts';
 import {
   createIdempotencyTable,
   createQueue,

@@ -2,7 +2,6 @@
 import { randomUUID } from 'node:crypto';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Emulators, startEmulators } from '../../../infra/local/emulators.ts';
 import {
   EffectCancelledError,
   MAX_TRANSACT_ITEMS,
@@ -10,6 +9,7 @@ import {
   writeEffectOnce,
 } from '../../../lambdas/shared/effects.ts';
 import { OrderEventsError } from '../../../lambdas/shared/errors.ts';
+import { type Emulators, startEmulators } from '../../../local/emulators.ts';
 import { createEffectTable, type TestClients, testClients } from '../helpers/aws.ts';
 
 let emulators: Emulators;

@@ -8,7 +8,6 @@ import { randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Emulators, startEmulators } from '../../../infra/local/emulators.ts';
 import { countedKey, dayKey, dynamoDailyTotals } from '../../../lambdas/analytics/adapters.ts';
 import { recordOrderTotals } from '../../../lambdas/analytics/analytics.ts';
 import { dynamoOutbox, emailKey } from '../../../lambdas/email/adapters.ts';
@@ -24,6 +23,7 @@ import { reserveInventory } from '../../../lambdas/inventory/inventory.ts';
 import type { ConsumerConfig } from '../../../lambdas/shared/config.ts';
 import { createSqsConsumer, type HandledRecord, type SqsHandler } from '../../../lambdas/shared/consumer.ts';
 import type { OrderPlaced } from '../../../lambdas/shared/contract.ts';
+import { type Emulators, startEmulators } from '../../../local/emulators.ts';
 import {
   createEffectTable,
   createIdempotencyTable,

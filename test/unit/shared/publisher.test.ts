@@ -3,10 +3,10 @@ import type { PublishBatchCommand, PublishBatchCommandOutput, SNSClient } from '
 import { CreateTopicCommand, SubscribeCommand } from '@aws-sdk/client-sns';
 import { CreateQueueCommand, GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Emulators, startEmulators } from '../../../infra/local/emulators.ts';
 import { orderPlacedEventId, parseOrderPlaced } from '../../../lambdas/shared/contract.ts';
 import { ContractViolationError, PublishFailedError } from '../../../lambdas/shared/errors.ts';
 import { publishOrderPlaced } from '../../../lambdas/shared/publisher.ts';
+import { type Emulators, startEmulators } from '../../../local/emulators.ts';
 import { drainQueue, type TestClients, testClients } from '../helpers/aws.ts';
 import { sampleEvent, sampleOrder } from '../helpers/orders.ts';
 import { type SubscribedTopic, subscribedTopic } from '../helpers/sns.ts';

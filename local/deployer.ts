@@ -16,9 +16,9 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { OrderEventsError } from '../../lambdas/shared/errors.ts';
 import { readStackArtifact, type StackArtifact, type TemplateResource } from './assembly.ts';
 import { type Emulators, LOCAL_ACCOUNT_ID } from './emulators.ts';
+import { LocalRuntimeError } from './errors.ts';
 import { handlerModuleFile } from './handler-module.ts';
 import {
   collectReferences,
@@ -142,12 +142,7 @@ export interface DeployLocalOptions {
 }
 
 /** A template resource or property the local deployer cannot create. */
-export class LocalDeployError extends OrderEventsError {
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = 'LocalDeployError';
-  }
-}
+export class LocalDeployError extends LocalRuntimeError {}
 
 /** Report key of functions without a bundled asset. */
 const NO_ASSET = 'AWS::Lambda::Function (no bundled asset)';

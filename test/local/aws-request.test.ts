@@ -3,7 +3,7 @@
  * covers the same parser against the real emulators and SDK).
  */
 import { describe, expect, it } from 'vitest';
-import { credentialOf, parseAwsRequest } from '../../../infra/local/aws-request.ts';
+import { credentialOf, parseAwsRequest } from '../../local/aws-request.ts';
 
 const ctx = { region: 'eu-west-1', accountId: '123456789012' };
 const auth = (key: string, service: string) =>

@@ -13,17 +13,18 @@ import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import cliProgress from 'cli-progress';
 import { Command } from 'commander';
-import { emailKey } from '../../lambdas/email/adapters.ts';
-import { reviewKey } from '../../lambdas/high-value/adapters.ts';
-import { reservationKey, stockKey } from '../../lambdas/inventory/adapters.ts';
-import type { OrderInput } from '../../lambdas/shared/contract.ts';
-import { OrderEventsError } from '../../lambdas/shared/errors.ts';
-import { wholeNumber } from './cli-options.ts';
-import { formatDeployReport } from './deployer.ts';
-import { LOCAL_CREDENTIALS } from './emulators.ts';
-import { chaosFaultRules, FAULT_KINDS } from './fault-plan.ts';
-import { type LocalRuntime, startLocalRuntime, synthIfStale } from './local-runtime.ts';
-import { removeRuntimeDescriptor, writeRuntimeDescriptor } from './runtime-descriptor.ts';
+import { emailKey } from '../lambdas/email/adapters.ts';
+import { reviewKey } from '../lambdas/high-value/adapters.ts';
+import { reservationKey, stockKey } from '../lambdas/inventory/adapters.ts';
+import type { OrderInput } from '../lambdas/shared/contract.ts';
+import { OrderEventsError } from '../lambdas/shared/errors.ts';
+import { formatDeployReport } from '../local/deployer.ts';
+import { LOCAL_CREDENTIALS } from '../local/emulators.ts';
+import { chaosFaultRules, FAULT_KINDS } from '../local/fault-plan.ts';
+import { type LocalRuntime, startLocalRuntime } from '../local/local-runtime.ts';
+import { removeRuntimeDescriptor, writeRuntimeDescriptor } from '../local/runtime-descriptor.ts';
+import { wholeNumber } from './options.ts';
+import { synthIfStale } from './synth.ts';
 
 /** The scenario could not be driven (not a mismatch: those are collected and reported). */
 class DemoError extends OrderEventsError {

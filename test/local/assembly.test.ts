@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { CloudAssemblyError, isAssemblyStale, readStackArtifact } from '../../../infra/local/assembly.ts';
+import { CloudAssemblyError, isAssemblyStale, readStackArtifact } from '../../local/assembly.ts';
 
 const dirs: string[] = [];
 afterEach(() => {

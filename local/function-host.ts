@@ -7,8 +7,8 @@ import { randomUUID } from 'node:crypto';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { Worker } from 'node:worker_threads';
-import { OrderEventsError } from '../../lambdas/shared/errors.ts';
 import type { LocalFunction } from './deployer.ts';
+import { LocalRuntimeError } from './errors.ts';
 import type { InvokeMessage, LambdaWorkerData, ResultMessage } from './lambda-worker.ts';
 
 const WORKER_FILE = new URL('./lambda-worker.ts', import.meta.url);
@@ -21,14 +21,13 @@ export interface OutputLine {
 }
 
 /** The function threw, returned a rejected promise, crashed, or timed out. */
-export class InvocationError extends OrderEventsError {
+export class InvocationError extends LocalRuntimeError {
   constructor(
     readonly functionName: string,
     readonly errorType: string,
     message: string,
   ) {
     super(`${functionName}: ${errorType}: ${message}`);
-    this.name = 'InvocationError';
   }
 }
 

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { handlerModuleFile, parseHandler } from '../../../infra/local/handler-module.ts';
+import { handlerModuleFile, parseHandler } from '../../local/handler-module.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'oe-handler-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

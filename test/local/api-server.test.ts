@@ -4,8 +4,8 @@
  * failed function's cause logged and returned, locally only.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LocalApiServer, startApiServer } from '../../../infra/local/api-server.ts';
-import { FunctionHost } from '../../../infra/local/function-host.ts';
+import { type LocalApiServer, startApiServer } from '../../local/api-server.ts';
+import { FunctionHost } from '../../local/function-host.ts';
 import { localFunction } from './helpers/local-function.ts';
 
 const HANDLER = `

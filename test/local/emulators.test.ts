@@ -5,8 +5,8 @@
  */
 import { CreateTableCommand, DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { describe, expect, it } from 'vitest';
-import { startEmulators } from '../../../infra/local/emulators.ts';
-import { tableActive } from '../../unit/helpers/aws.ts';
+import { startEmulators } from '../../local/emulators.ts';
+import { tableActive } from '../unit/helpers/aws.ts';
 
 describe('startEmulators().stop()', () => {
   it('answers the requests it is handling before closing the stores', async () => {

@@ -4,14 +4,14 @@ import { readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
-import { wholeNumber } from '../../../infra/local/cli-options.ts';
+import { wholeNumber } from '../../cli/options.ts';
 
 /** Runs `npm start`'s program (without npm) and reports its exit code and output. */
 async function demo(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
     const { stdout, stderr } = await promisify(execFile)(
       process.execPath,
-      ['--import', 'tsx', 'infra/local/demo.ts', ...args],
+      ['--import', 'tsx', 'cli/demo.ts', ...args],
       { encoding: 'utf8' },
     );
     return { code: 0, stdout, stderr };

@@ -4,7 +4,7 @@
  * a timed-out or crashed sandbox discarded).
  */
 import { describe, it } from 'vitest';
-import { FunctionHost, InvocationError, type OutputLine } from '../../../infra/local/function-host.ts';
+import { FunctionHost, InvocationError, type OutputLine } from '../../local/function-host.ts';
 import { localFunction } from './helpers/local-function.ts';
 
 const HANDLER = `

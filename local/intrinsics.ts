@@ -8,7 +8,7 @@
  * unresolvable `Ref` or `${X}` as literal text with a console warning instead of failing; and its
  * Fn::Sub resolves only the pseudo-parameter map (no `${Resource}` / `${Resource.Attr}`).
  */
-import { OrderEventsError } from '../../lambdas/shared/errors.ts';
+import { LocalRuntimeError } from './errors.ts';
 
 /** A JSON value as found in a template. */
 export type TemplateValue =
@@ -49,13 +49,12 @@ export interface ResolveScope {
 }
 
 /** An intrinsic the local deployer cannot evaluate; names the resource and the property path. */
-export class UnresolvableIntrinsicError extends OrderEventsError {
+export class UnresolvableIntrinsicError extends LocalRuntimeError {
   constructor(
     readonly location: string,
     reason: string,
   ) {
     super(`cannot resolve ${location}: ${reason}`);
-    this.name = 'UnresolvableIntrinsicError';
   }
 }
 

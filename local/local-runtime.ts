@@ -3,60 +3,11 @@
  * event source mapping runner and the local API server. Used by `npm start`, the integration
  * tests and the benchmarks, so all three exercise exactly the same path.
  */
-import { execFileSync } from 'node:child_process';
 import { type LocalApiServer, startApiServer } from './api-server.ts';
-import { CloudAssemblyError, isAssemblyStale } from './assembly.ts';
 import { type DeployLocalOptions, deployLocal, type LocalDeployment } from './deployer.ts';
 import { type Emulators, startEmulators } from './emulators.ts';
 import { type EndpointProxy, type EndpointProxyOptions, startEndpointProxy } from './endpoint-proxy.ts';
 import { LocalRunner, type LocalRunnerOptions } from './runner.ts';
-
-/** Sources whose change makes cdk.out stale (the CDK app and the handler code). */
-export const SYNTH_SOURCES = [
-  'infra/app.ts',
-  'infra/config.ts',
-  'infra/stacks',
-  'infra/constructs',
-  'lambdas',
-  'cdk.json',
-  'package-lock.json',
-] as const;
-
-/** Where the FIFO variant (`-c fifo=true`) is synthesized for the embedded runtime and its tests. */
-export const FIFO_ASSEMBLY_DIR = '.local/cdk.out.fifo';
-
-/**
- * Runs the pinned `cdk synth --quiet` when `cdk.out` is missing or older than the sources.
- * `context` adds `-c key=value` pairs (e.g. `{ fifo: 'true' }` into its own assembly directory).
- * Returns whether it synthesized.
- */
-export function synthIfStale(
-  assemblyDir = 'cdk.out',
-  log: (line: string) => void = () => undefined,
-  context: Readonly<Record<string, string>> = {},
-): boolean {
-  if (!isAssemblyStale(assemblyDir, SYNTH_SOURCES)) return false;
-  log(`${assemblyDir} is missing or older than infra/ or lambdas/: running cdk synth --quiet`);
-  // The project's own CLI (node_modules/.bin), never a global one. Bundling chatter is shown only
-  // when the synth fails.
-  try {
-    const contextArgs = Object.entries(context).flatMap(([key, value]) => ['-c', `${key}=${value}`]);
-    execFileSync(
-      'npx',
-      ['--no-install', 'cdk', 'synth', '--quiet', '--output', assemblyDir, ...contextArgs],
-      {
-        stdio: ['ignore', 'pipe', 'pipe'],
-        maxBuffer: 64 * 1024 * 1024,
-      },
-    );
-  } catch (error) {
-    const stderr = String((error as { stderr?: Buffer }).stderr ?? '');
-    throw new CloudAssemblyError(`cdk synth failed:\n${stderr.split('\n').slice(-40).join('\n')}`, {
-      cause: error,
-    });
-  }
-  return true;
-}
 
 /** Options of {@link startLocalRuntime}. */
 export interface LocalRuntimeOptions extends Omit<DeployLocalOptions, 'apiEndpoint'>, LocalRunnerOptions {

@@ -8,10 +8,11 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import dynalite from 'dynalite';
 import { buildApp } from 'fauxqs';
-// fauxqs exports only its entry point; its stores are reached by file path (pinned version).
-import { S3Store } from '../../node_modules/fauxqs/dist/s3/s3Store.js';
-import { SnsStore } from '../../node_modules/fauxqs/dist/sns/snsStore.js';
-import { SqsStore } from '../../node_modules/fauxqs/dist/sqs/sqsStore.js';
+// fauxqs exports only its entry point; our patch (patches/fauxqs+2.4.1.patch) also exports dist/* so
+// the stores can be built here (pinned version).
+import { S3Store } from 'fauxqs/dist/s3/s3Store.js';
+import { SnsStore } from 'fauxqs/dist/sns/snsStore.js';
+import { SqsStore } from 'fauxqs/dist/sqs/sqsStore.js';
 
 /** Region the emulators answer for; the local deployer builds ARNs with it. */
 export const LOCAL_REGION = 'us-east-1';

@@ -4,8 +4,8 @@
  */
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { describe, expect, it, vi } from 'vitest';
-import type { OutputLine } from '../../../infra/local/function-host.ts';
-import { MetricsSink } from '../../../infra/local/metrics-sink.ts';
+import type { OutputLine } from '../../local/function-host.ts';
+import { MetricsSink } from '../../local/metrics-sink.ts';
 
 const line = (text: string, functionLogicalId = 'EmailFn'): OutputLine => ({
   functionLogicalId,

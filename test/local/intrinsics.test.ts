@@ -8,7 +8,7 @@ import {
   resolveValue,
   type TemplateValue,
   UnresolvableIntrinsicError,
-} from '../../../infra/local/intrinsics.ts';
+} from '../../local/intrinsics.ts';
 
 /** A scope with two created resources, one parameter, one mapping and two conditions. */
 const scope: ResolveScope = {

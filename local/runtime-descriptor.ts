@@ -5,7 +5,7 @@
  */
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { OrderEventsError } from '../../lambdas/shared/errors.ts';
+import { LocalRuntimeError } from './errors.ts';
 
 /** Where `npm start -- --keep` writes the descriptor (relative to the repository root). */
 export const RUNTIME_DESCRIPTOR_FILE = '.local/runtime.json';
@@ -26,12 +26,7 @@ export interface RuntimeDescriptor {
 }
 
 /** The descriptor is missing, unreadable, or describes a process that is gone. */
-export class RuntimeDescriptorError extends OrderEventsError {
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = 'RuntimeDescriptorError';
-  }
-}
+export class RuntimeDescriptorError extends LocalRuntimeError {}
 
 /** Writes the descriptor; returns its absolute path. */
 export function writeRuntimeDescriptor(

@@ -3,14 +3,14 @@
  * plan that cannot be built names every problem.
  */
 import { describe, expect, it } from 'vitest';
-import type { ParsedRequest } from '../../../infra/local/aws-request.ts';
+import type { ParsedRequest } from '../../local/aws-request.ts';
 import {
   chaosFaultRules,
   FaultPlan,
   FaultPlanError,
   type FaultRule,
   mulberry32,
-} from '../../../infra/local/fault-plan.ts';
+} from '../../local/fault-plan.ts';
 
 function request(overrides: Partial<ParsedRequest> = {}): ParsedRequest {
   return {

@@ -12,19 +12,14 @@ import {
   SQSClient,
 } from '@aws-sdk/client-sqs';
 import type { SQSEvent, SQSRecord, SQSRecordAttributes } from 'aws-lambda';
-import { OrderEventsError } from '../../lambdas/shared/errors.ts';
 import type { LocalDeployment, LocalEventSourceMapping } from './deployer.ts';
 import type { Emulators } from './emulators.ts';
+import { LocalRuntimeError } from './errors.ts';
 import { FunctionHost, InvocationError, type OutputLine } from './function-host.ts';
 import { MetricsSink } from './metrics-sink.ts';
 
 /** The runner was asked for a function or mapping the deployment does not have. */
-export class LocalRunnerError extends OrderEventsError {
-  constructor(message: string) {
-    super(message);
-    this.name = 'LocalRunnerError';
-  }
-}
+export class LocalRunnerError extends LocalRuntimeError {}
 
 /**
  * Access key id the pollers sign with (the Lambda service's own calls to SQS), so an endpoint proxy

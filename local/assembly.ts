@@ -2,9 +2,10 @@
  * Reads a synthesized cloud assembly (`cdk.out`): the stack's template and where its assets are.
  * Plain JSON on purpose: the manifest format is stable and the deployer needs three fields of it.
  */
+import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { OrderEventsError } from '../../lambdas/shared/errors.ts';
+import { LocalRuntimeError } from './errors.ts';
 import type { TemplateValue } from './intrinsics.ts';
 
 /** A template resource as synthesized. */
@@ -35,12 +36,7 @@ export interface StackArtifact {
 }
 
 /** The assembly is missing, stale or does not contain the stack. */
-export class CloudAssemblyError extends OrderEventsError {
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = 'CloudAssemblyError';
-  }
-}
+export class CloudAssemblyError extends LocalRuntimeError {}
 
 interface Manifest {
   readonly artifacts?: Record<
@@ -93,4 +89,44 @@ function newestMtime(path: string): number {
     newest = Math.max(newest, newestMtime(join(path, entry)));
   }
   return newest;
+}
+
+/** Options of {@link synthIfStale}. */
+export interface SynthIfStaleOptions {
+  /** Where the cloud assembly is written (`cdk synth --output`). */
+  readonly assemblyDir: string;
+  /** Files and folders whose change makes the assembly stale (the CDK app, handler code, lockfile). */
+  readonly sources: readonly string[];
+  /** `-c key=value` pairs passed to `cdk synth`. */
+  readonly context?: Readonly<Record<string, string>>;
+  /** Progress lines. @default ignored */
+  readonly log?: (line: string) => void;
+}
+
+/**
+ * Runs the project's pinned `cdk synth --quiet` (node_modules/.bin, never a global CLI) when the
+ * assembly is missing or older than its sources. Bundling chatter is shown only when the synth
+ * fails. Returns whether it synthesized.
+ */
+export function synthIfStale(options: SynthIfStaleOptions): boolean {
+  const { assemblyDir, sources, context = {}, log = () => undefined } = options;
+  if (!isAssemblyStale(assemblyDir, sources)) return false;
+  log(`${assemblyDir} is missing or older than ${sources.join(', ')}: running cdk synth --quiet`);
+  try {
+    const contextArgs = Object.entries(context).flatMap(([key, value]) => ['-c', `${key}=${value}`]);
+    execFileSync(
+      'npx',
+      ['--no-install', 'cdk', 'synth', '--quiet', '--output', assemblyDir, ...contextArgs],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+        maxBuffer: 64 * 1024 * 1024,
+      },
+    );
+  } catch (error) {
+    const stderr = String((error as { stderr?: Buffer }).stderr ?? '');
+    throw new CloudAssemblyError(`cdk synth failed:\n${stderr.split('\n').slice(-40).join('\n')}`, {
+      cause: error,
+    });
+  }
+  return true;
 }

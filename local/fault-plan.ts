@@ -4,8 +4,8 @@
  * so a run can be replayed and a unit test can pin the decisions without touching a network.
  */
 
-import { OrderEventsError } from '../../lambdas/shared/errors.ts';
 import type { AwsService, ParsedRequest } from './aws-request.ts';
+import { LocalRuntimeError } from './errors.ts';
 
 /**
  * What the proxy does to a request.
@@ -75,10 +75,9 @@ export interface FaultPlanOptions {
 }
 
 /** A fault plan that cannot be built, naming every problem. */
-export class FaultPlanError extends OrderEventsError {
+export class FaultPlanError extends LocalRuntimeError {
   constructor(readonly problems: readonly string[]) {
     super(`invalid fault plan:\n  - ${problems.join('\n  - ')}`);
-    this.name = 'FaultPlanError';
   }
 }
 
