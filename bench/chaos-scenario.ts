@@ -43,6 +43,12 @@ export interface ChaosOptions {
   readonly rates?: ChaosRates;
   /** Give up waiting for the queues to drain after this long (a hang guard; the rest is reported as stuck). */
   readonly drainTimeoutMs: number;
+  /**
+   * Factor of the template's time settings (function timeouts, batching windows; see
+   * `scaleTemplateTimes` in local/time-scale.ts): the test runs with less than 1 so hangs and
+   * retries take seconds. @default 1 (the template's own times)
+   */
+  readonly timeScale?: number;
   /** Called now and then with a one-line progress summary. */
   readonly onProgress?: (progress: ChaosProgress) => void;
 }
@@ -108,16 +114,20 @@ function scenarioRandom(seed: number): () => number {
 export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const started = Date.now();
   const target = await openTarget({
+    timeScale: options.timeScale ?? 1,
     embedded: {
       queueAttributeOverrides: ({ eventSource }) =>
         eventSource === undefined
           ? undefined
           : {
               // Longer than the function timeout: a hung invocation ends before its batch reappears.
+              // Whole seconds (SQS): a scaled timeout and window may have a fraction.
               VisibilityTimeout: String(
-                eventSource.functionTimeoutSeconds +
-                  eventSource.batchingWindowSeconds +
-                  VISIBILITY_HEADROOM_SECONDS,
+                Math.ceil(
+                  eventSource.functionTimeoutSeconds +
+                    eventSource.batchingWindowSeconds +
+                    VISIBILITY_HEADROOM_SECONDS,
+                ),
               ),
             },
       endpointProxy: {

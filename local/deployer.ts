@@ -29,6 +29,7 @@ import {
   type TemplateValue,
   UnresolvableIntrinsicError,
 } from './intrinsics.ts';
+import { scaleTemplateTimes } from './time-scale.ts';
 
 /** A function the runner can invoke: the bundled asset and its resolved configuration. */
 export interface LocalFunction {
@@ -139,6 +140,12 @@ export interface DeployLocalOptions {
   ) => Readonly<Record<string, string>> | undefined;
   /** Where to write the outputs file. @default '.local/outputs.json'; `false` = do not write. */
   readonly outputsFile?: string | false;
+  /**
+   * Multiplies the template's time settings (function timeouts, visibility timeouts, receive waits,
+   * batching windows) by this factor in (0, 1], keeping their ratios: see {@link scaleTemplateTimes}.
+   * Tests use it so retries and timeouts take seconds. @default 1
+   */
+  readonly timeScale?: number;
 }
 
 /** A template resource or property the local deployer cannot create. */
@@ -265,7 +272,7 @@ class Deployer {
     this.sqs = new SQSClient(emulators.clientConfig('sqs'));
     this.dynamodb = new DynamoDBClient(emulators.clientConfig('dynamodb'));
     this.region = emulators.region;
-    this.template = artifact.template;
+    this.template = scaleTemplateTimes(artifact.template, options.timeScale ?? 1);
     const parameters: Record<string, string> = {};
     for (const [name, parameter] of Object.entries(this.template.Parameters ?? {})) {
       if (parameter.Default !== undefined) parameters[name] = String(parameter.Default);

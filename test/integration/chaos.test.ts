@@ -7,7 +7,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { formatChaosReport, NO_REASON, runChaos } from '../../bench/chaos-scenario.ts';
-import { targetKind } from './helpers/target.ts';
+import { TEST_TIME_SCALE, targetKind } from './helpers/target.ts';
 
 const ORDERS = 120;
 /** A hang guard only: the run waits on the queues, and a loaded machine makes every retry slower. */
@@ -29,6 +29,9 @@ describe.skipIf(targetKind() !== 'embedded')(
           // Every class at the run's rates; kills and hangs often enough to happen among ~600 writes.
           rates: { killRate: 0.02, kills: 2, hangs: 1 },
           drainTimeoutMs: DRAIN_GUARD_MS,
+          // Hangs last a (scaled) function timeout and failed records come back after a (scaled)
+          // visibility timeout: the same faults and ratios as the template, in a quarter of the time.
+          timeScale: TEST_TIME_SCALE,
         });
         const table = formatChaosReport(report);
         console.log(table);

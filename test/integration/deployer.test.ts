@@ -160,6 +160,37 @@ describe.skipIf(targetKind() !== 'embedded')(
       });
     });
 
+    it('scales the time settings by timeScale: what the function host, runner and queue use', async () => {
+      const scaled = {
+        ...template,
+        Resources: {
+          ...template.Resources,
+          Work: {
+            Type: 'AWS::SQS::Queue',
+            Properties: { VisibilityTimeout: 54, ReceiveMessageWaitTimeSeconds: 20 },
+          },
+        },
+      };
+      const d = await deployLocal(emulators, {
+        stackName: 'Tiny',
+        assemblyDir: assembly(scaled),
+        outputsFile: false,
+        timeScale: 0.25,
+      });
+      const sqs = new SQSClient(emulators.clientConfig('sqs'));
+      const attrs = await sqs.send(
+        new GetQueueAttributesCommand({
+          QueueUrl: d.queues.find((q) => q.logicalId === 'Work')?.url,
+          AttributeNames: ['VisibilityTimeout', 'ReceiveMessageWaitTimeSeconds'],
+        }),
+      );
+      sqs.destroy();
+      // Whole seconds at the queue, rounded up: 13.5 → 14 and 5 → 5.
+      expect(attrs.Attributes).toEqual({ VisibilityTimeout: '14', ReceiveMessageWaitTimeSeconds: '5' });
+      expect(d.functions[0]?.timeoutSeconds).toBe(2.25);
+      expect(d.eventSourceMappings[0]?.maximumBatchingWindowInSeconds).toBe(0.5);
+    });
+
     it('subscribes with the template FilterPolicy: the queue itself receives only matching messages', async () => {
       const filterPolicy = { eventType: ['order.placed'], total: [{ numeric: ['>=', 100] }] };
       const subscribe = (queue: string, extra: object = {}) => ({

@@ -62,13 +62,22 @@ export function targetKind(): TargetKind {
 }
 
 /**
- * Seconds of VisibilityTimeout the embedded deploy gives event-source queues: their batching window
- * plus 2 s, so that a failed record comes back in seconds instead of the template's minutes. Set
- * as a real queue attribute at creation: the emulator's visibility timeout and redrive policy
- * still decide when a message returns and when it moves to the DLQ.
+ * The factor the embedded deploy scales the template's time settings by (function timeouts,
+ * visibility timeouts, batching windows; `timeScale` of the local deployer): a function timeout of
+ * 15 s becomes 3.75 s, a batching window of 5 s 1.25 s, so timeouts and retries take a quarter of
+ * the time while their ratios hold. Still far above what an invocation takes on a loaded machine.
+ */
+export const TEST_TIME_SCALE = 0.25;
+
+/**
+ * Seconds of VisibilityTimeout the embedded deploy gives event-source queues: their (scaled)
+ * batching window plus 2 s, in whole seconds as SQS takes them, so that a failed record comes back
+ * in seconds instead of the template's minutes. Set as a real queue attribute at creation: the
+ * emulator's visibility timeout and redrive policy still decide when a message returns and when it
+ * moves to the DLQ.
  */
 export function testVisibilityTimeout(batchingWindowSeconds: number): number {
-  return batchingWindowSeconds + 2;
+  return Math.ceil(batchingWindowSeconds + 2);
 }
 
 /** Options of {@link openTarget}. */
@@ -83,6 +92,8 @@ export interface OpenTargetOptions {
    * Embedded only: VisibilityTimeout of event-source queues instead of {@link testVisibilityTimeout}.
    */
   readonly visibilityTimeoutSeconds?: number;
+  /** Embedded only: the factor of the template's time settings. @default TEST_TIME_SCALE */
+  readonly timeScale?: number;
   /**
    * Embedded only: overrides of the embedded runtime's options (e.g. an endpoint proxy with faults);
    * applied last.
@@ -102,6 +113,7 @@ export async function openTarget(options: OpenTargetOptions = {}): Promise<TestT
     const local = await startLocalRuntime({
       outputsFile: false,
       waitTimeSeconds: 1,
+      timeScale: options.timeScale ?? TEST_TIME_SCALE,
       // Several files run side by side, each with its own sandboxes: a batch in flight per core and
       // mapping keeps a file's worker threads near the machine's size instead of the template's 19.
       maxConcurrencyPerMapping: Math.max(2, availableParallelism()),
