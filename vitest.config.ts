@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
+import { LongestFirstSequencer } from './test/longest-first-sequencer.ts';
 
 // On LocalStack or AWS, retries wait out the template's real visibility timeouts and cold starts.
 const remoteTarget = (process.env.ORDER_EVENTS_TARGET ?? 'embedded') !== 'embedded';
@@ -23,6 +24,8 @@ export default defineConfig({
     hookTimeout: HOOK_TIMEOUT_MS,
     pool: 'forks',
     maxWorkers: MAX_WORKERS,
+    // The longest files start first, on a fresh clone too (see the sequencer).
+    sequence: { sequencer: LongestFirstSequencer },
     // Synthesizes cdk.out once (when stale) before any integration file deploys it locally.
     globalSetup: ['test/integration/global-setup.ts'],
     projects: [
