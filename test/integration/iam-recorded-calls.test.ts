@@ -28,7 +28,7 @@ import {
   ResolvedTemplate,
 } from '../infra/iam/resolved-template.ts';
 import { orderEvent } from './helpers/observe.ts';
-import { TEST_TIME_SCALE, targetKind, testVisibilityTimeout } from './helpers/target.ts';
+import { targetKind, testVisibilityTimeout } from './helpers/target.ts';
 
 const STACK = 'OrderEvents-dev';
 
@@ -91,7 +91,6 @@ beforeAll(async () => {
   const runtime = await startLocalRuntime({
     outputsFile: false,
     waitTimeSeconds: 1,
-    timeScale: TEST_TIME_SCALE,
     queueAttributeOverrides: ({ eventSource }) =>
       eventSource === undefined
         ? undefined

@@ -9,7 +9,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { formatChaosReport, NO_REASON, runChaos } from '../../../bench/chaos-scenario.ts';
-import { TEST_TIME_SCALE, targetKind } from './target.ts';
+import { CHAOS_TIME_SCALE, targetKind } from './target.ts';
 
 const ORDERS = 120;
 /** A hang guard only: the run waits on the queues, and a loaded machine makes every retry slower. */
@@ -33,7 +33,7 @@ export function chaosTest(seed: number): void {
             drainTimeoutMs: DRAIN_GUARD_MS,
             // Hangs last a (scaled) function timeout and failed records come back after a (scaled)
             // visibility timeout: the same faults and ratios as the template, in a quarter of the time.
-            timeScale: TEST_TIME_SCALE,
+            timeScale: CHAOS_TIME_SCALE,
           });
           const table = formatChaosReport(report);
           console.log(table);
