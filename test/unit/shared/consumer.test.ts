@@ -175,6 +175,53 @@ describe('poison fast path', () => {
     );
   });
 
+  it('says why, by whom and after how many receives; keeps the original attributes it can copy', async () => {
+    const dlq = await createQueue(clients.sqs, `probe-dlq-${randomUUID().slice(0, 8)}`);
+    const event = sampleEvent();
+    const record = eventRecord(event, { receiveCount: 3 });
+    record.messageAttributes = {
+      ...record.messageAttributes,
+      // An original named like one of ours does not replace ours; a binary one has no string to copy.
+      service: stringAttribute('not-the-consumer'),
+      blob: { binaryValue: 'AQID', stringListValues: [], binaryListValues: [], dataType: 'Binary' },
+    };
+    const plain = sqsRecord('not json');
+    (plain.attributes as { ApproximateReceiveCount?: string }).ApproximateReceiveCount = '';
+    const response = await poisoning(dlq.url, 'bad total')(sqsEvent(record, plain), lambdaContext());
+    expect(response).toEqual({ batchItemFailures: [] });
+    const parked = await drainQueue(clients.sqs, dlq.url);
+    const byOriginal = new Map(
+      parked.map((m) => [m.MessageAttributes?.[POISON_ATTRIBUTE.originalMessageId]?.StringValue, m]),
+    );
+    const attributes = byOriginal.get(record.messageId)?.MessageAttributes ?? {};
+    expect(attributes).toEqual({
+      [POISON_ATTRIBUTE.reason]: expect.objectContaining({
+        DataType: 'String',
+        StringValue: 'rejected: data: bad total',
+      }),
+      [POISON_ATTRIBUTE.type]: expect.objectContaining({
+        DataType: 'String',
+        StringValue: 'ContractViolationError',
+      }),
+      [POISON_ATTRIBUTE.originalMessageId]: expect.objectContaining({
+        DataType: 'String',
+        StringValue: record.messageId,
+      }),
+      [POISON_ATTRIBUTE.receiveCount]: expect.objectContaining({ DataType: 'Number', StringValue: '3' }),
+      [POISON_ATTRIBUTE.service]: expect.objectContaining({ DataType: 'String', StringValue: 'probe' }),
+      eventType: expect.objectContaining({ DataType: 'String', StringValue: event.eventType }),
+      total: expect.objectContaining({ DataType: 'Number', StringValue: String(event.data.total) }),
+    });
+    // A body that is not even JSON is parked as it came, with the contract's reason; an empty
+    // receive count is reported as the first receive.
+    const unreadable = byOriginal.get(plain.messageId);
+    expect(unreadable?.Body).toBe('not json');
+    expect(unreadable?.MessageAttributes?.[POISON_ATTRIBUTE.type]?.StringValue).toBe(
+      'ContractViolationError',
+    );
+    expect(unreadable?.MessageAttributes?.[POISON_ATTRIBUTE.receiveCount]?.StringValue).toBe('1');
+  });
+
   it('parks a FIFO record in the FIFO DLQ under its own message group', async () => {
     const { QueueUrl } = await clients.sqs.send(
       new CreateQueueCommand({
