@@ -186,3 +186,128 @@ describe('publishOrderPlaced per-entry failures', () => {
     expect(calls).toEqual([['e0', 'e1', 'e2'], ['e0'], ['e0']]);
   });
 });
+
+describe('publishOrderPlaced when SNS answers badly', () => {
+  /** A client answering PublishBatch from a script of answers, one per call; records what was sent. */
+  function scripted(answers: Array<(ids: string[]) => Partial<PublishBatchCommandOutput>>) {
+    const calls: string[][] = [];
+    const client = {
+      send: async (command: PublishBatchCommand): Promise<Partial<PublishBatchCommandOutput>> => {
+        const ids = (command.input.PublishBatchRequestEntries ?? []).map((e) => e.Id ?? '');
+        calls.push(ids);
+        const answer = answers[calls.length - 1];
+        if (answer === undefined) throw new Error('no more answers');
+        return answer(ids);
+      },
+    };
+    return { client: client as unknown as SNSClient, calls };
+  }
+  const ok = (ids: string[]) => ({ Successful: ids.map((Id) => ({ Id, MessageId: `m-${Id}` })), Failed: [] });
+  const arn = 'arn:aws:sns:us-east-1:0:t';
+
+  it('retries a whole failed call and entries missing from the answer; ignores ids it never sent', async () => {
+    const throttled = Object.assign(new Error('Rate exceeded'), { name: 'ThrottledException' });
+    const { client, calls } = scripted([
+      () => {
+        throw throttled;
+      },
+      // e1 absent from the answer, plus an id this call never sent.
+      () => ({
+        Successful: [
+          { Id: 'e0', MessageId: 'm-e0' },
+          { Id: 'e9', MessageId: 'm-e9' },
+        ],
+        Failed: [],
+      }),
+      ok,
+    ]);
+    const orders = [sampleOrder(), sampleOrder()];
+    const published = await publishOrderPlaced(client, arn, orders, { retryBaseDelayMs: 1 });
+    expect(calls).toEqual([['e0', 'e1'], ['e0', 'e1'], ['e1']]);
+    expect(published.map((p) => [p.orderId, p.messageId])).toEqual([
+      [orders[0]?.orderId, 'm-e0'],
+      [orders[1]?.orderId, 'm-e1'],
+    ]);
+  });
+
+  it('reports the last reason of each entry that never made it: the call error, or missing from the answer', async () => {
+    const down = Object.assign(new Error('Service unavailable'), { name: 'ServiceUnavailable' });
+    const { client, calls } = scripted([
+      () => {
+        throw down;
+      },
+      () => ({ Successful: [{ Id: 'e0', MessageId: 'm-e0' }], Failed: [] }),
+    ]);
+    const orders = [sampleOrder(), sampleOrder()];
+    const error = (await publishOrderPlaced(client, arn, orders, {
+      maxAttempts: 2,
+      retryBaseDelayMs: 1,
+    }).catch((e: unknown) => e)) as PublishFailedError;
+    expect(error).toBeInstanceOf(PublishFailedError);
+    expect(calls).toHaveLength(2);
+    expect(error.published.map((p) => p.orderId)).toEqual([orders[0]?.orderId]);
+    expect(error.failed).toEqual([
+      expect.objectContaining({
+        orderId: orders[1]?.orderId,
+        code: 'MissingFromResponse',
+        message: 'entry absent from the PublishBatch response',
+      }),
+    ]);
+  });
+
+  it('names the error of a whole failed call, and makes one attempt when maxAttempts is below 1', async () => {
+    const { client, calls } = scripted([
+      () => {
+        throw Object.assign(new Error('Service unavailable'), { name: 'ServiceUnavailable' });
+      },
+    ]);
+    const orders = [sampleOrder(), sampleOrder()];
+    const error = (await publishOrderPlaced(client, arn, orders, { maxAttempts: 0 }).catch(
+      (e: unknown) => e,
+    )) as PublishFailedError;
+    expect(calls).toHaveLength(1);
+    expect(error.failed.map((f) => [f.orderId, f.code, f.message])).toEqual(
+      orders.map((o) => [o.orderId, 'ServiceUnavailable', 'Service unavailable']),
+    );
+    expect(error.published).toEqual([]);
+  });
+
+  it('keeps input order across chunks when a later chunk succeeds first', async () => {
+    const { client } = scripted([
+      (ids) => ({
+        Successful: ids.slice(1).map((Id) => ({ Id, MessageId: `m-${Id}` })),
+        Failed: [{ Id: 'e0', Code: 'InternalError', Message: 'again', SenderFault: false }],
+      }),
+      ok,
+      ok,
+    ]);
+    const orders = Array.from({ length: 11 }, () => sampleOrder());
+    const published = await publishOrderPlaced(client, arn, orders, { retryBaseDelayMs: 1 });
+    expect(published.map((p) => p.orderId)).toEqual(orders.map((o) => o.orderId));
+  });
+
+  it('publishes nothing and calls nothing for an empty list', async () => {
+    const { client, calls } = scripted([]);
+    expect(await publishOrderPlaced(client, arn, [])).toEqual([]);
+    expect(calls).toEqual([]);
+  });
+
+  it('wraps the failure of a single Publish, naming the event and keeping the cause', async () => {
+    const cause = Object.assign(new Error('no topic'), { name: 'NotFoundException' });
+    const client = {
+      send: async () => {
+        throw cause;
+      },
+    } as unknown as SNSClient;
+    const order = sampleOrder();
+    const error = (await publishOrderPlaced(client, arn, order).catch(
+      (e: unknown) => e,
+    )) as PublishFailedError;
+    expect(error).toBeInstanceOf(PublishFailedError);
+    expect(error.cause).toBe(cause);
+    expect(error.published).toEqual([]);
+    expect(error.failed).toEqual([
+      expect.objectContaining({ orderId: order.orderId, code: 'NotFoundException', message: 'no topic' }),
+    ]);
+  });
+});
