@@ -197,3 +197,125 @@ describe('orderPlacedAttributes', () => {
     });
   });
 });
+
+describe('contract issues, exactly', () => {
+  const line = (quantity: number, unitPrice: number) => ({ sku: 'SKU-A', quantity, unitPrice });
+  const address = { line1: '1 Main St', city: 'Lisbon', postalCode: '1000-001', country: 'PT' };
+
+  // Each case breaks one rule; the issues are the whole list, so a rule that stops firing, fires
+  // twice (a bad line also reported as a wrong total) or changes its words fails here.
+  it.each([
+    [
+      'a country with more than two letters',
+      { shippingAddress: { ...address, country: 'PRT' } },
+      [
+        {
+          path: 'shippingAddress.country',
+          message: 'must be an ISO 3166-1 alpha-2 code (2 upper-case letters)',
+        },
+      ],
+    ],
+    [
+      'a country with a letter before the code',
+      { shippingAddress: { ...address, country: 'xPT' } },
+      [
+        {
+          path: 'shippingAddress.country',
+          message: 'must be an ISO 3166-1 alpha-2 code (2 upper-case letters)',
+        },
+      ],
+    ],
+    [
+      'a currency with more than three letters',
+      { currency: 'EURO' },
+      [{ path: 'currency', message: 'must be an ISO 4217 code (3 upper-case letters)' }],
+    ],
+    [
+      'a currency with a letter before the code',
+      { currency: 'xEUR' },
+      [{ path: 'currency', message: 'must be an ISO 4217 code (3 upper-case letters)' }],
+    ],
+    [
+      'an orderId starting with a dash',
+      { orderId: '-ord-1' },
+      [{ path: 'orderId', message: 'must be 1-128 of A-Z a-z 0-9 . _ : -' }],
+    ],
+    [
+      'an orderId with a space at its end',
+      { orderId: 'ord-1 x' },
+      [{ path: 'orderId', message: 'must be 1-128 of A-Z a-z 0-9 . _ : -' }],
+    ],
+    [
+      'a total that is not the sum',
+      { items: [line(2, 10)], total: 21 },
+      [{ path: 'total', message: 'must equal the sum of quantity × unitPrice' }],
+    ],
+    [
+      'a total with three decimals (only that, not also a wrong sum)',
+      { items: [line(1, 20)], total: 20.001 },
+      [{ path: 'total', message: 'must have at most 2 decimal places' }],
+    ],
+    [
+      'a negative total (only that, not also a wrong sum)',
+      { items: [line(1, 0)], total: -1 },
+      [{ path: 'total', message: 'Too small: expected number to be >=0' }],
+    ],
+    [
+      'a negative unit price (only that, not also a wrong sum)',
+      { items: [line(1, -5)], total: 0 },
+      [{ path: 'items.0.unitPrice', message: 'Too small: expected number to be >=0' }],
+    ],
+    [
+      'a zero quantity (only that, not also a wrong sum)',
+      { items: [line(0, 10)], total: 10 },
+      [{ path: 'items.0.quantity', message: 'Too small: expected number to be >0' }],
+    ],
+  ])('%s', (_what, override, issues) => {
+    expect(issuesOf(() => parseOrderInput(sampleOrder(override as object)))).toEqual(issues);
+  });
+
+  it('accepts a free line (unit price 0) and a zero total', () => {
+    expect(parseOrderInput(sampleOrder({ items: [line(3, 0)], total: 0 })).total).toBe(0);
+  });
+
+  it('accepts an occurredAt with a time-zone offset', () => {
+    const event = sampleEvent();
+    const shifted = { ...event, occurredAt: '2026-12-01T10:00:00+01:00' };
+    expect(parseOrderPlaced(JSON.stringify(shifted)).occurredAt).toBe('2026-12-01T10:00:00+01:00');
+  });
+
+  it('reports a wrong eventId with its rule, and an invalid orderId only as the orderId', () => {
+    const event = sampleEvent();
+    expect(issuesOf(() => parseOrderPlaced(JSON.stringify({ ...event, eventId: randomUUID() })))).toEqual([
+      {
+        path: 'eventId',
+        message:
+          'must be the canonical eventId of the order: the lower-case UUID v5 of "order.placed:<orderId>"',
+      },
+    ]);
+    const badId = { ...event, data: { ...event.data, orderId: '-bad' } };
+    expect(issuesOf(() => parseOrderPlaced(JSON.stringify(badId)))).toEqual([
+      { path: 'data.orderId', message: 'must be 1-128 of A-Z a-z 0-9 . _ : -' },
+    ]);
+  });
+
+  it('summarises what was invalid: an order, an event, or a body that is not JSON', () => {
+    const messageOf = (fn: () => unknown): string => {
+      try {
+        fn();
+      } catch (error) {
+        return (error as Error).message;
+      }
+      return '';
+    };
+    expect(messageOf(() => parseOrderInput(sampleOrder({ currency: 'x' })))).toBe(
+      'invalid order: currency: must be an ISO 4217 code (3 upper-case letters)',
+    );
+    expect(messageOf(() => parseOrderPlaced(JSON.stringify({ ...sampleEvent(), source: '' })))).toMatch(
+      /^invalid OrderPlaced: source: /,
+    );
+    expect(messageOf(() => parseOrderPlaced('{'))).toMatch(
+      /^invalid OrderPlaced: \(body\): not valid JSON \(/,
+    );
+  });
+});
