@@ -1,14 +1,20 @@
 /** writeEffectOnce against dynalite: all or nothing, the marker decides "already applied". */
 import { randomUUID } from 'node:crypto';
-import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import {
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  type TransactWriteCommand,
+} from '@aws-sdk/lib-dynamodb';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
   EffectCancelledError,
   MAX_TRANSACT_ITEMS,
   type TransactItem,
   writeEffectOnce,
 } from '../../../lambdas/shared/effects.ts';
-import { OrderEventsError } from '../../../lambdas/shared/errors.ts';
+import { OrderEventsError, TransientError } from '../../../lambdas/shared/errors.ts';
 import { type Emulators, startEmulators } from '../../../local/emulators.ts';
 import { createEffectTable, type TestClients, testClients } from '../helpers/aws.ts';
 
@@ -100,5 +106,93 @@ describe('writeEffectOnce', () => {
       /101 items does not fit one transaction/,
     );
     expect(await read(marker(eventId))).toBeUndefined();
+  });
+});
+
+describe('writeEffectOnce when transactions collide', () => {
+  // dynalite applies transactions one at a time and never answers TransactionConflict, so this
+  // client plays DynamoDB's part: it answers each TransactWriteItems from a script.
+  function scripted(answers: Array<Error | 'ok'>) {
+    const tokens: string[] = [];
+    const client = {
+      send: async (command: TransactWriteCommand) => {
+        tokens.push(command.input.ClientRequestToken ?? '');
+        const answer = answers[tokens.length - 1] ?? new Error('no more answers');
+        if (answer === 'ok') return {};
+        throw answer;
+      },
+    };
+    return { db: client as unknown as DynamoDBDocumentClient, tokens };
+  }
+  const cancelled = (...codes: string[]) =>
+    new TransactionCanceledException({
+      message: 'Transaction cancelled',
+      $metadata: {},
+      CancellationReasons: codes.map((Code) => ({ Code })),
+    });
+  const inProgress = () =>
+    Object.assign(new Error('in progress'), { name: 'TransactionInProgressException' });
+  const effect = {
+    service: 'probe',
+    eventId: 'ev-1',
+    tableName: table,
+    marker: marker('ev-1'),
+    writes: [counter('C#collide')],
+  };
+
+  // No back-off wait: the retries are what is checked, not how long they wait.
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
+  const noWait = () => vi.spyOn(Math, 'random').mockReturnValue(0);
+
+  it('retries a conflict or a transaction in progress with a new request token each time', async () => {
+    noWait();
+    const { db, tokens } = scripted([cancelled('None', 'TransactionConflict'), inProgress(), 'ok']);
+    expect(await writeEffectOnce(db, effect)).toBe('applied');
+    expect(tokens).toHaveLength(3);
+    expect(new Set(tokens).size).toBe(3);
+  });
+
+  it('gives up after 10 colliding attempts with a transient error naming the service and event', async () => {
+    noWait();
+    const conflict = cancelled('None', 'TransactionConflict');
+    const { db, tokens } = scripted(Array.from({ length: 11 }, () => conflict));
+    const error = await writeEffectOnce(db, effect).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TransientError);
+    expect((error as Error).message).toBe(
+      'probe effect of event ev-1 kept colliding with other transactions',
+    );
+    expect((error as Error).cause).toBe(conflict);
+    expect(tokens).toHaveLength(10);
+  });
+
+  it('does not retry when the marker exists, even if another write collided', async () => {
+    const { db, tokens } = scripted([cancelled('ConditionalCheckFailed', 'TransactionConflict')]);
+    expect(await writeEffectOnce(db, effect)).toBe('already-applied');
+    expect(tokens).toHaveLength(1);
+  });
+
+  it('passes on any other error, cancellation or not, without retrying', async () => {
+    const validation = cancelled('None', 'ValidationError');
+    const other = new Error('socket hang up');
+    for (const failure of [validation, other]) {
+      const { db, tokens } = scripted([failure]);
+      expect(await writeEffectOnce(db, effect).catch((e: unknown) => e)).toBe(failure);
+      expect(tokens).toHaveLength(1);
+    }
+  });
+
+  it("names each write's cancellation code in order, keeping the cause", async () => {
+    const failure = cancelled('None', 'None', 'ConditionalCheckFailed');
+    const { db } = scripted([failure]);
+    const error = (await writeEffectOnce(db, { ...effect, writes: [counter('a'), counter('b')] }).catch(
+      (e: unknown) => e,
+    )) as EffectCancelledError;
+    expect(error).toBeInstanceOf(EffectCancelledError);
+    expect(error.name).toBe('EffectCancelledError');
+    expect(error.codes).toEqual(['None', 'ConditionalCheckFailed']);
+    expect(error.message).toBe('effect cancelled: write 0: None, write 1: ConditionalCheckFailed');
+    expect(error.cause).toBe(failure);
   });
 });
