@@ -43,4 +43,41 @@ describe('config', () => {
     expect(readOrderApiConfig({ TOPIC_ARN: 'arn:t' })).toEqual({ topicArn: 'arn:t', maxBodyBytes: 65536 });
     expect(() => readOrderApiConfig({})).toThrow(/TOPIC_ARN is not set/);
   });
+
+  it('says which configuration, and every problem in order; trims values; refuses 0 and fractions', () => {
+    const complete = {
+      SERVICE_NAME: ' email ',
+      IDEMPOTENCY_TABLE_NAME: 'idem',
+      IDEMPOTENCY_EXPIRY_SECONDS: ' 60 ',
+      EFFECT_TABLE_NAME: 'fx',
+      DLQ_URL: 'http://q',
+    };
+    expect(readConsumerConfig(complete)).toMatchObject({
+      serviceName: 'email',
+      idempotencyExpirySeconds: 60,
+    });
+    const messageOf = (fn: () => unknown): string => {
+      try {
+        fn();
+      } catch (error) {
+        return (error as Error).message;
+      }
+      return '';
+    };
+    expect(
+      messageOf(() =>
+        readConsumerConfig({ ...complete, SERVICE_NAME: '  ', IDEMPOTENCY_EXPIRY_SECONDS: '0' }),
+      ),
+    ).toBe(
+      'consumer configuration: SERVICE_NAME is not set; IDEMPOTENCY_EXPIRY_SECONDS must be a positive integer (got "0")',
+    );
+    expect(messageOf(() => readConsumerConfig({ ...complete, IDEMPOTENCY_EXPIRY_SECONDS: '' }))).toBe(
+      'consumer configuration: IDEMPOTENCY_EXPIRY_SECONDS is not set',
+    );
+    expect(messageOf(() => readOrderApiConfig({ TOPIC_ARN: 'arn:t', MAX_BODY_BYTES: '1.5' }))).toBe(
+      'order API configuration: MAX_BODY_BYTES must be a positive integer (got "1.5")',
+    );
+    expect(readOrderApiConfig({ TOPIC_ARN: 'arn:t', MAX_BODY_BYTES: '1024' }).maxBodyBytes).toBe(1024);
+    expect(() => readOrderApiConfig({ TOPIC_ARN: 'arn:t', MAX_BODY_BYTES: '0' })).toThrow(ConfigurationError);
+  });
 });

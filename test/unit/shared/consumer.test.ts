@@ -46,9 +46,44 @@ afterAll(async () => {
 
 describe('createSqsConsumer', () => {
   it('refuses to start when SERVICE_NAME is not the handler’s service', () => {
-    expect(() =>
-      createSqsConsumer({ service: 'email', config, handle: async () => ({ outcome: 'applied' as const }) }),
-    ).toThrow(ConfigurationError);
+    const refuse = () =>
+      createSqsConsumer({ service: 'email', config, handle: async () => ({ outcome: 'applied' as const }) });
+    expect(refuse).toThrow(ConfigurationError);
+    expect(refuse).toThrow('SERVICE_NAME is "probe" but this handler is the "email" service');
+    expect(() => refuse()).toThrow(expect.objectContaining({ variables: ['SERVICE_NAME'] }));
+  });
+
+  it('on a FIFO queue (its DLQ is FIFO) runs records in order and holds back only the failed group', async () => {
+    const order: string[] = [];
+    const failing = sampleEvent();
+    const handler = createSqsConsumer({
+      service: 'probe',
+      config: { ...config, dlqUrl: `${config.dlqUrl}.fifo` },
+      dynamodb: clients.dynamodb,
+      sqs: clients.sqs,
+      handle: async (event) => {
+        order.push(event.eventId);
+        // Concurrent records would all have started before the first one finishes.
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        if (event.eventId === failing.eventId) throw new Error('downstream unavailable');
+        return { outcome: 'applied' as const };
+      },
+    });
+    const grouped = (event: ReturnType<typeof sampleEvent>, group: string) => {
+      const record = eventRecord(event);
+      (record.attributes as { MessageGroupId?: string }).MessageGroupId = group;
+      return record;
+    };
+    const a1 = grouped(failing, 'cust-a');
+    const b1 = grouped(sampleEvent(), 'cust-b');
+    const a2 = grouped(sampleEvent(), 'cust-a');
+    const b2 = grouped(sampleEvent(), 'cust-b');
+    metrics.reset();
+    const response = await handler(sqsEvent(a1, b1, a2, b2), lambdaContext());
+    // a2 waits behind a1 (reported, never run); customer b goes on; one after the other.
+    expect(response.batchItemFailures.map((f) => f.itemIdentifier)).toEqual([a1.messageId, a2.messageId]);
+    expect(order).toEqual([a1, b1, b2].map((r) => (JSON.parse(r.body) as { eventId: string }).eventId));
+    expect(metrics.sums()).toEqual({ processed: 2, failed: 1 });
   });
 
   it('names the missing variables when the environment is incomplete', () => {

@@ -35,4 +35,18 @@ describe('errors', () => {
     ]);
     expect(e.message).toBe('contract violation: data.total: must equal the sum; (body): not valid JSON');
   });
+
+  it('PublishFailedError lists every event that was not published, with its code and message', () => {
+    const e = new PublishFailedError(
+      [
+        { eventId: 'ev-1', orderId: 'o-1', code: 'Throttled', message: 'slow down' },
+        { eventId: 'ev-2', orderId: 'o-2', code: 'MissingFromResponse', message: 'absent' },
+      ],
+      [{ eventId: 'ev-3', orderId: 'o-3', messageId: 'm-3' }],
+    );
+    expect(e.message).toBe(
+      '2 event(s) not published: ev-1 (Throttled: slow down); ev-2 (MissingFromResponse: absent)',
+    );
+    expect(new OrderEventsError('base').name).toBe('OrderEventsError');
+  });
 });
