@@ -18,7 +18,7 @@ import { reviewKey } from '../lambdas/high-value/adapters.ts';
 import { reservationKey, stockKey } from '../lambdas/inventory/adapters.ts';
 import type { OrderInput } from '../lambdas/shared/contract.ts';
 import { OrderEventsError } from '../lambdas/shared/errors.ts';
-import { formatDeployReport } from '../local/deployer.ts';
+import { formatDeployReport } from '../local/deploy/report.ts';
 import { LOCAL_CREDENTIALS } from '../local/emulators.ts';
 import { chaosFaultRules, FAULT_KINDS } from '../local/fault-plan.ts';
 import { type LocalRuntime, startLocalRuntime } from '../local/local-runtime.ts';

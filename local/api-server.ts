@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import type { LocalHttpRoute } from './deployer.ts';
+import type { LocalHttpRoute } from './deploy/deployment.ts';
 import type { FunctionHost } from './function-host.ts';
 
 /** Resolves the function host that serves a route. */

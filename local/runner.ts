@@ -12,7 +12,7 @@ import {
   SQSClient,
 } from '@aws-sdk/client-sqs';
 import type { SQSEvent, SQSRecord, SQSRecordAttributes } from 'aws-lambda';
-import type { LocalDeployment, LocalEventSourceMapping } from './deployer.ts';
+import type { LocalDeployment, LocalEventSourceMapping } from './deploy/deployment.ts';
 import type { Emulators } from './emulators.ts';
 import { LocalRuntimeError } from './errors.ts';
 import { FunctionHost, InvocationError, type OutputLine } from './function-host.ts';

@@ -10,7 +10,7 @@ import { GetSubscriptionAttributesCommand, PublishCommand, SNSClient } from '@aw
 import type { Message } from '@aws-sdk/client-sqs';
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deployLocal } from '../../local/deployer.ts';
+import { deployLocal } from '../../local/deploy/deploy-local.ts';
 import { type Emulators, startEmulators } from '../../local/emulators.ts';
 import { failuresFrom, toRecord } from '../../local/runner.ts';
 import { writeAssembly } from './helpers/assembly.ts';

@@ -2,7 +2,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { LocalFunction } from '../../../local/deployer.ts';
+import type { LocalFunction } from '../../../local/deploy/deployment.ts';
 
 /** A function whose `index.mjs` is `source`; `remove()` deletes its directory. */
 export function localFunction(
