@@ -86,7 +86,9 @@ export async function resolveTarget(options: TargetOptions): Promise<OperateTarg
     try {
       descriptor = readRuntimeDescriptor(options.runtimeFile ?? RUNTIME_DESCRIPTOR_FILE);
     } catch (error) {
-      throw new TargetError((error as Error).message, { cause: error });
+      throw new TargetError(`${(error as Error).message} (start one with \`npm start -- --keep\`)`, {
+        cause: error,
+      });
     }
     const { endpoints, region } = descriptor;
     return build('embedded', descriptor.stackName, descriptor.outputs, region, (service) => ({

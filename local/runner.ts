@@ -13,7 +13,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import type { SQSEvent, SQSRecord, SQSRecordAttributes } from 'aws-lambda';
 import type { LocalDeployment, LocalEventSourceMapping } from './deploy/deployment.ts';
-import type { Emulators } from './emulators.ts';
+import { type Emulators, LOCAL_ACCOUNT_ID } from './emulators.ts';
 import { LocalRuntimeError } from './errors.ts';
 import { FunctionHost, InvocationError, type OutputLine } from './function-host.ts';
 import { MetricsSink } from './metrics-sink.ts';
@@ -346,7 +346,7 @@ export function toRecord(message: Message, queueArn: string, region: string): SQ
   const attributes: Record<string, string> = {
     ApproximateReceiveCount: system.ApproximateReceiveCount ?? '1',
     SentTimestamp: system.SentTimestamp ?? String(Date.now()),
-    SenderId: system.SenderId ?? '000000000000',
+    SenderId: system.SenderId ?? LOCAL_ACCOUNT_ID,
     ApproximateFirstReceiveTimestamp: system.ApproximateFirstReceiveTimestamp ?? String(Date.now()),
   };
   for (const key of [
