@@ -9,6 +9,7 @@
 import { PublishCommand } from '@aws-sdk/client-sns';
 import type { Message } from '@aws-sdk/client-sqs';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { HIGH_VALUE_THRESHOLD } from '../lambdas/high-value/high-value.ts';
 import { stockKey } from '../lambdas/inventory/adapters.ts';
 import { POISON_ATTRIBUTE } from '../lambdas/shared/consumer.ts';
 import type { OrderPlaced } from '../lambdas/shared/contract.ts';
@@ -92,7 +93,6 @@ export interface ChaosReport {
   readonly ok: boolean;
 }
 
-const HIGH_VALUE_THRESHOLD = 100;
 const SKUS = Array.from({ length: 50 }, (_, i) => `SKU-CHAOS-${String(i).padStart(2, '0')}`);
 const INITIAL_STOCK = 1_000_000;
 /** Seconds added to function timeout + batching window for the chaos run's visibility timeout. */

@@ -27,12 +27,7 @@ import { wholeNumber } from './options.ts';
 import { synthIfStale } from './synth.ts';
 
 /** The scenario could not be driven (not a mismatch: those are collected and reported). */
-class DemoError extends OrderEventsError {
-  constructor(message: string) {
-    super(message);
-    this.name = 'DemoError';
-  }
-}
+class DemoError extends OrderEventsError {}
 
 const SERVICES = [
   { name: 'email', prefix: 'Email' },

@@ -19,12 +19,7 @@ export type TargetKind = (typeof TARGET_KINDS)[number];
 export const SERVICE_NAMES: readonly string[] = SERVICES.map((s) => s.name);
 
 /** The target could not be resolved (no runtime, no stack, missing output). Exit code 3. */
-export class TargetError extends OrderEventsError {
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = 'TargetError';
-  }
-}
+export class TargetError extends OrderEventsError {}
 
 /** How to find the target (the CLI's global options). */
 export interface TargetOptions {

@@ -9,6 +9,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { ARCHIVE_RETENTION_DAYS } from '../lambdas/archive/archive.ts';
+import { HIGH_VALUE_THRESHOLD } from '../lambdas/high-value/high-value.ts';
 import { OrderEventsError } from '../lambdas/shared/errors.ts';
 
 // Defined with the archive service (its items expire after it); the FIFO topic's ArchivePolicy
@@ -128,7 +129,14 @@ export const MAX_VISIBILITY_TIMEOUT_SECONDS = 12 * 3600;
 const DAY = 24 * 3600;
 
 /**
- * The consumer services. All receive `order.placed`; high-value only orders with data.total >= 100.
+ * CloudWatch namespace of the metrics the functions publish (Powertools EMF,
+ * `POWERTOOLS_METRICS_NAMESPACE`); the dashboard reads them from it.
+ */
+export const METRICS_NAMESPACE = 'OrderEvents';
+
+/**
+ * The consumer services. All receive `order.placed`; high-value only orders with data.total >=
+ * {@link HIGH_VALUE_THRESHOLD}.
  * Idempotency expiry = queue retention (4 d) + DLQ retention (14 d) = 18 d, see
  * {@link redeliveryHorizonSeconds}.
  */
@@ -181,7 +189,7 @@ export const SERVICES: readonly ServiceConfig[] = [
     entry: 'lambdas/high-value/handler.ts',
     filterPolicy: {
       eventType: { kind: 'string', allowlist: ['order.placed'] },
-      'data.total': { kind: 'numeric', greaterThanOrEqualTo: 100 },
+      'data.total': { kind: 'numeric', greaterThanOrEqualTo: HIGH_VALUE_THRESHOLD },
     },
     batchSize: 5,
     maxBatchingWindowSeconds: 0,
@@ -329,7 +337,6 @@ export class ConfigValidationError extends OrderEventsError {
       `Invalid order-events configuration (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n${problems.map((p) => `  - ${p}`).join('\n')}`,
       options,
     );
-    this.name = 'ConfigValidationError';
     this.problems = problems;
   }
 }

@@ -137,6 +137,7 @@ export class OrderEventsStack extends Stack {
     ];
     this.dashboard = new OperationsDashboard(this, 'Dashboard', {
       topic: this.topic.topic,
+      api: this.orderApi.api,
       apiFunction: this.orderApi.handler.function,
       alarms,
       services: [...consumers].map(([name, c]) => ({

@@ -20,6 +20,7 @@ import {
   SendMessageCommand,
 } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { POISON_ATTRIBUTE } from '../../lambdas/shared/consumer.ts';
 import { toPublishInput } from '../../lambdas/shared/publisher.ts';
 import {
   drained,
@@ -129,11 +130,11 @@ describe('poison message', () => {
       );
       const message = parked.find((m) => m.Body === poison);
       const attribute = (name: string) => message?.MessageAttributes?.[name]?.StringValue;
-      expect(attribute('service'), service).toBe(service);
-      expect(attribute('error-reason'), service).toMatch(/.+/);
-      expect(attribute('error-type'), service).toMatch(/.+/);
-      expect(attribute('original-message-id'), service).toMatch(/.+/);
-      expect(Number(attribute('approximate-receive-count')), service).toBeGreaterThanOrEqual(1);
+      expect(attribute(POISON_ATTRIBUTE.service), service).toBe(service);
+      expect(attribute(POISON_ATTRIBUTE.reason), service).toMatch(/.+/);
+      expect(attribute(POISON_ATTRIBUTE.type), service).toMatch(/.+/);
+      expect(attribute(POISON_ATTRIBUTE.originalMessageId), service).toMatch(/.+/);
+      expect(Number(attribute(POISON_ATTRIBUTE.receiveCount)), service).toBeGreaterThanOrEqual(1);
     }
   });
 });
