@@ -9,6 +9,7 @@
 import { PublishCommand } from '@aws-sdk/client-sns';
 import type { Message } from '@aws-sdk/client-sqs';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { effectsOf, ORDER_EFFECT_SERVICES, queueDepth } from '../cli/observe.ts';
 import { HIGH_VALUE_THRESHOLD } from '../lambdas/high-value/high-value.ts';
 import { stockKey } from '../lambdas/inventory/adapters.ts';
 import { POISON_ATTRIBUTE } from '../lambdas/shared/consumer.ts';
@@ -22,13 +23,8 @@ import {
   type FaultKind,
   mulberry32,
 } from '../local/fault-plan.ts';
-import { drainVisible, effectsOf, orderEvent, queueDepth } from '../test/integration/helpers/observe.ts';
-import {
-  openTarget,
-  SERVICES,
-  type ServiceName,
-  type TestTarget,
-} from '../test/integration/helpers/target.ts';
+import { drainVisible, orderEvent } from '../test/integration/helpers/observe.ts';
+import { openTarget, type ServiceName, type TestTarget } from '../test/integration/helpers/target.ts';
 
 /** Options of {@link runChaos}. */
 export interface ChaosOptions {
@@ -138,7 +134,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
 
 async function scenario(target: TestTarget, options: ChaosOptions, started: number): Promise<ChaosReport> {
   const random = scenarioRandom(options.seed);
-  const services = Object.keys(SERVICES) as ServiceName[];
+  const services = ORDER_EFFECT_SERVICES;
   const inventoryTable = target.serviceOutput('inventory', 'EffectTableName');
   for (const sku of SKUS) {
     await target.doc.send(

@@ -8,8 +8,11 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { ARCHIVE_RETENTION_DAYS } from '../lambdas/archive/archive.ts';
-import { HIGH_VALUE_THRESHOLD } from '../lambdas/high-value/high-value.ts';
+import { ANALYTICS_SERVICE } from '../lambdas/analytics/analytics.ts';
+import { ARCHIVE_RETENTION_DAYS, ARCHIVE_SERVICE } from '../lambdas/archive/archive.ts';
+import { EMAIL_SERVICE } from '../lambdas/email/email.ts';
+import { HIGH_VALUE_SERVICE, HIGH_VALUE_THRESHOLD } from '../lambdas/high-value/high-value.ts';
+import { INVENTORY_SERVICE } from '../lambdas/inventory/inventory.ts';
 import { OrderEventsError } from '../lambdas/shared/errors.ts';
 
 // Defined with the archive service (its items expire after it); the FIFO topic's ArchivePolicy
@@ -140,9 +143,9 @@ export const METRICS_NAMESPACE = 'OrderEvents';
  * Idempotency expiry = queue retention (4 d) + DLQ retention (14 d) = 18 d, see
  * {@link redeliveryHorizonSeconds}.
  */
-export const SERVICES: readonly ServiceConfig[] = [
+const SERVICE_LIST = [
   {
-    name: 'email',
+    name: EMAIL_SERVICE,
     entry: 'lambdas/email/handler.ts',
     batchSize: 10,
     maxBatchingWindowSeconds: 1,
@@ -157,7 +160,7 @@ export const SERVICES: readonly ServiceConfig[] = [
     fifoProfile: { maxBatchingWindowSeconds: 0 },
   },
   {
-    name: 'inventory',
+    name: INVENTORY_SERVICE,
     entry: 'lambdas/inventory/handler.ts',
     batchSize: 10,
     maxBatchingWindowSeconds: 0,
@@ -170,7 +173,7 @@ export const SERVICES: readonly ServiceConfig[] = [
     alarms: { queueDepth: 200, ageOfOldestMessageSeconds: 300 },
   },
   {
-    name: 'analytics',
+    name: ANALYTICS_SERVICE,
     entry: 'lambdas/analytics/handler.ts',
     batchSize: 100,
     maxBatchingWindowSeconds: 5,
@@ -185,7 +188,7 @@ export const SERVICES: readonly ServiceConfig[] = [
     fifoProfile: { batchSize: 10, maxBatchingWindowSeconds: 0 },
   },
   {
-    name: 'high-value',
+    name: HIGH_VALUE_SERVICE,
     entry: 'lambdas/high-value/handler.ts',
     filterPolicy: {
       eventType: { kind: 'string', allowlist: ['order.placed'] },
@@ -204,7 +207,7 @@ export const SERVICES: readonly ServiceConfig[] = [
   {
     // Keeps every event by the time it occurred, for `order-events replay` on a standard topic
     // (lambdas/archive). Its effect table is the archive; items expire after ARCHIVE_RETENTION_DAYS.
-    name: 'archive',
+    name: ARCHIVE_SERVICE,
     entry: 'lambdas/archive/handler.ts',
     batchSize: 10,
     maxBatchingWindowSeconds: 0,
@@ -217,7 +220,13 @@ export const SERVICES: readonly ServiceConfig[] = [
     effectTtlAttribute: 'expiresAt',
     alarms: { queueDepth: 500, ageOfOldestMessageSeconds: 300 },
   },
-];
+] as const satisfies readonly ServiceConfig[];
+
+/** A consumer service's name (one of {@link SERVICES}). */
+export type ServiceName = (typeof SERVICE_LIST)[number]['name'];
+
+/** The consumer services (see above), each typed as a {@link ServiceConfig} with its literal name. */
+export const SERVICES: readonly (ServiceConfig & { readonly name: ServiceName })[] = SERVICE_LIST;
 
 /** How the order API authenticates callers. */
 export type ApiAuthorization = 'iam' | 'none';

@@ -28,10 +28,11 @@ import {
   effectCount,
   effectsOf,
   eventually,
+  ORDER_EFFECT_SERVICES,
   orderEvent,
   queueDepth,
 } from './helpers/observe.ts';
-import { openTarget, SERVICES, type ServiceName, type TestTarget, targetKind } from './helpers/target.ts';
+import { openTarget, type ServiceName, type TestTarget, targetKind } from './helpers/target.ts';
 
 /** Retries wait for real visibility timeouts: seconds locally, the template's minutes elsewhere. */
 const RETRY_TEST_TIMEOUT_MS = targetKind() === 'embedded' ? 120_000 : 900_000;
@@ -122,7 +123,7 @@ describe('poison message', () => {
         },
       );
     }
-    for (const service of Object.keys(SERVICES) as ServiceName[]) {
+    for (const service of ORDER_EFFECT_SERVICES) {
       const parked = await eventually(
         () => drainVisible(target, target.serviceOutput(service, 'DlqUrl'), 1),
         (messages) => messages.some((m) => m.Body === poison),

@@ -11,6 +11,7 @@ import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { FIFO_ASSEMBLY_DIR } from '../../../cli/synth.ts';
+import { pascalCase, type ServiceName } from '../../../infra/config.ts';
 import {
   type LocalRuntime,
   type LocalRuntimeOptions,
@@ -20,16 +21,8 @@ import {
 /** Where the suite runs. */
 export type TargetKind = 'embedded' | 'localstack' | 'aws';
 
-/** The consumer services and the Pascal prefix of their stack outputs. */
-export const SERVICES = {
-  email: 'Email',
-  inventory: 'Inventory',
-  analytics: 'Analytics',
-  'high-value': 'HighValue',
-} as const;
-
-/** A consumer service name. */
-export type ServiceName = keyof typeof SERVICES;
+/** A consumer service name (infra/config.ts). */
+export type { ServiceName };
 
 /** The SDK clients and stack outputs a test needs, plus consumer control. */
 export interface TestTarget {
@@ -151,7 +144,7 @@ export async function openTarget(options: OpenTargetOptions = {}): Promise<TestT
   });
   const clients = makeClients(config);
   const toggle = (enabled: boolean) => async (service: ServiceName) => {
-    await setMappingEnabled(config(), outputs[`${SERVICES[service]}FunctionName`] ?? '', enabled);
+    await setMappingEnabled(config(), outputs[`${pascalCase(service)}FunctionName`] ?? '', enabled);
   };
   return build(kind, outputs, clients, undefined, {
     stop: toggle(false),
@@ -199,7 +192,7 @@ function build(
     ...clients,
     local,
     output,
-    serviceOutput: (service, suffix) => output(`${SERVICES[service]}${suffix}`),
+    serviceOutput: (service, suffix) => output(`${pascalCase(service)}${suffix}`),
     stopConsumer: control.stop,
     startConsumer: control.start,
     close: async () => {
