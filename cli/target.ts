@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
-import { pascalCase, SERVICES, type ServiceConfig } from '../infra/config.ts';
+import { stackName as defaultStackName, pascalCase, SERVICES, type ServiceConfig } from '../infra/config.ts';
 import { OrderEventsError } from '../lambdas/shared/errors.ts';
 import { RUNTIME_DESCRIPTOR_FILE, readRuntimeDescriptor } from '../local/runtime-descriptor.ts';
 
@@ -26,7 +26,7 @@ export interface TargetOptions {
   readonly target: TargetKind;
   /** Embedded: the descriptor file. @default RUNTIME_DESCRIPTOR_FILE */
   readonly runtimeFile?: string;
-  /** LocalStack / AWS: the stack. @default OrderEvents-dev */
+  /** LocalStack / AWS: the stack. @default the default stage's stack (infra/config.ts `stackName()`) */
   readonly stack?: string;
   /** LocalStack / AWS: read outputs from this file instead of DescribeStacks. */
   readonly outputsFile?: string;
@@ -94,7 +94,7 @@ export async function resolveTarget(options: TargetOptions): Promise<OperateTarg
       credentials: DUMMY_CREDENTIALS,
     }));
   }
-  const stackName = options.stack ?? 'OrderEvents-dev';
+  const stackName = options.stack ?? defaultStackName();
   const region = defaultRegion(options);
   const config: ClientConfig =
     options.target === 'localstack'

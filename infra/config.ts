@@ -231,6 +231,14 @@ export const SERVICES: readonly (ServiceConfig & { readonly name: ServiceName })
 /** How the order API authenticates callers. */
 export type ApiAuthorization = 'iam' | 'none';
 
+/** The stage `cdk synth` builds without `-c stage=…`. */
+export const DEFAULT_STAGE = 'dev';
+
+/** The stack of a stage: `OrderEvents-<stage>` (each name in it carries the stage, so stages coexist). */
+export function stackName(stage: string = DEFAULT_STAGE): string {
+  return `OrderEvents-${stage}`;
+}
+
 /** Stage-level settings, resolved from CDK context by {@link stageSettingsFromContext}. */
 export interface StageSettings {
   /** Stage name (context `stage`, default `dev`); the stack is `OrderEvents-<stage>`. */
@@ -274,7 +282,7 @@ function contextNumber(node: ContextReader, key: string, fallback: number): numb
 
 /** Reads stage settings from context (`-c stage=prod -c alarmEmail=ops@example.com`). */
 export function stageSettingsFromContext(node: ContextReader): StageSettings {
-  const stage = contextString(node, 'stage') ?? 'dev';
+  const stage = contextString(node, 'stage') ?? DEFAULT_STAGE;
   const prod = stage === 'prod';
   const auth = contextString(node, 'apiAuth');
   const alarmEmail = contextString(node, 'alarmEmail');

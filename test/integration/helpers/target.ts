@@ -11,7 +11,7 @@ import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { FIFO_ASSEMBLY_DIR } from '../../../cli/synth.ts';
-import { pascalCase, type ServiceName } from '../../../infra/config.ts';
+import { stackName as defaultStackName, pascalCase, type ServiceName } from '../../../infra/config.ts';
 import {
   type LocalRuntime,
   type LocalRuntimeOptions,
@@ -127,7 +127,7 @@ export async function openTarget(options: OpenTargetOptions = {}): Promise<TestT
   const stackName =
     options.fifo === true
       ? (process.env.ORDER_EVENTS_FIFO_STACK ?? '')
-      : (process.env.ORDER_EVENTS_STACK ?? 'OrderEvents-dev');
+      : (process.env.ORDER_EVENTS_STACK ?? defaultStackName());
   if (stackName === '') throw new Error('ORDER_EVENTS_FIFO_STACK must name the FIFO stack (-c fifo=true)');
   const outputs = all[stackName];
   if (outputs === undefined) throw new Error(`${file} has no outputs for ${stackName}`);

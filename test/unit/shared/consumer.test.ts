@@ -7,7 +7,7 @@ import type { ConsumerConfig } from '../../../lambdas/shared/config.ts';
 import { createSqsConsumer, POISON_ATTRIBUTE } from '../../../lambdas/shared/consumer.ts';
 import type { OrderPlaced } from '../../../lambdas/shared/contract.ts';
 import { ConfigurationError } from '../../../lambdas/shared/errors.ts';
-import { type Emulators, startEmulators } from '../../../local/emulators.ts';
+import { type Emulators, LOCAL_ACCOUNT_ID, startEmulators } from '../../../local/emulators.ts';
 import {
   createIdempotencyTable,
   createQueue,
@@ -38,7 +38,7 @@ beforeAll(async () => {
     idempotencyExpirySeconds: 60,
     effectTableName: 'unused',
     // A queue that does not exist: the poison fast path cannot park anything.
-    dlqUrl: `${emulators.endpoints.sqs}/000000000000/no-such-dlq-${randomUUID()}`,
+    dlqUrl: `${emulators.endpoints.sqs}/${LOCAL_ACCOUNT_ID}/no-such-dlq-${randomUUID()}`,
   };
 });
 afterAll(async () => {
