@@ -34,6 +34,7 @@ import {
   waitForConsumers,
 } from './demo-scenario.ts';
 import { verifyScenario } from './demo-verify.ts';
+import { mappingOf } from './observe.ts';
 import { wholeNumber } from './options.ts';
 import { synthIfStale } from './synth.ts';
 
@@ -233,7 +234,7 @@ function printSummary(runtime: LocalRuntime, target: DemoTarget, mismatches: rea
   for (const { name } of SERVICES) {
     const count = (metric: string) => metrics.get(name, metric);
     console.log(
-      `| ${name} | ${count(METRIC.processed)} | ${count(METRIC.duplicate)} | ${count(METRIC.failed)} | ${count(METRIC.poisoned)} | ${stats[name]?.batches ?? 0} |`,
+      `| ${name} | ${count(METRIC.processed)} | ${count(METRIC.duplicate)} | ${count(METRIC.failed)} | ${count(METRIC.poisoned)} | ${stats[mappingOf(runtime.deployment, target.serviceOutput(name, 'FunctionName'))]?.batches ?? 0} |`,
     );
   }
   console.log('\nwhere to look:');

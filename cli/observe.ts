@@ -16,6 +16,7 @@ import { HIGH_VALUE_SERVICE } from '../lambdas/high-value/high-value.ts';
 import { reservationKey, stockKey } from '../lambdas/inventory/adapters.ts';
 import { INVENTORY_SERVICE } from '../lambdas/inventory/inventory.ts';
 import type { OrderPlaced } from '../lambdas/shared/contract.ts';
+import type { LocalDeployment } from '../local/deploy/deployment.ts';
 import { queueDepth as readQueueDepth } from './dlq.ts';
 
 /** The clients and stack outputs an observation needs (a test target, the demo's runtime). */
@@ -167,4 +168,19 @@ export async function stockAvailable(target: ObserveTarget, sku: string): Promis
 export async function queueDepth(target: Pick<ObserveTarget, 'sqs'>, queueUrl: string): Promise<number> {
   const depth = await readQueueDepth(target.sqs, queueUrl);
   return depth.visible + depth.inFlight + depth.delayed;
+}
+
+/**
+ * The logical id of the event source mapping that feeds the function named `functionName` (a
+ * `<Service>FunctionName` output) in a local deployment: the runner keys its stats and controls by
+ * mapping, and knows nothing of services.
+ */
+export function mappingOf(
+  deployment: Pick<LocalDeployment, 'functions' | 'eventSourceMappings'>,
+  functionName: string,
+): string {
+  const fn = deployment.functions.find((f) => f.name === functionName);
+  const mapping = deployment.eventSourceMappings.find((m) => m.functionLogicalId === fn?.logicalId);
+  if (mapping === undefined) throw new Error(`no event source mapping feeds function ${functionName}`);
+  return mapping.logicalId;
 }

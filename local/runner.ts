@@ -134,8 +134,8 @@ export class LocalRunner {
   }
 
   /**
-   * Starts the mapping(s) of a function, a mapping logical id, or a queue/function name fragment
-   * (e.g. `HighValue`). Returns how many were started.
+   * Starts the mapping(s) of a function (logical id or name), a mapping (logical id), or a queue
+   * (a fragment of its URL). Returns how many were started.
    */
   start(selector: string): number {
     const selected = this.select(selector);
@@ -150,13 +150,11 @@ export class LocalRunner {
     return selected.length;
   }
 
-  /** Stats of every mapping, keyed by the function's SERVICE_NAME (or its logical id). */
+  /** Stats of every mapping, keyed by the mapping's logical id. */
   stats(): Record<string, MappingStats & { running: boolean }> {
     const out: Record<string, MappingStats & { running: boolean }> = {};
     for (const consumer of this.consumers.values()) {
-      const fn = this.hosts.get(consumer.mapping.functionLogicalId)?.fn;
-      const key = fn?.environment.SERVICE_NAME ?? consumer.mapping.logicalId;
-      out[key] = { ...consumer.stats, running: consumer.running };
+      out[consumer.mapping.logicalId] = { ...consumer.stats, running: consumer.running };
     }
     return out;
   }
@@ -177,7 +175,6 @@ export class LocalRunner {
       return (
         c.mapping.logicalId === selector ||
         c.mapping.functionLogicalId === selector ||
-        fn?.environment.SERVICE_NAME === selector ||
         fn?.name === selector ||
         c.mapping.queueUrl.includes(selector)
       );

@@ -20,6 +20,7 @@ import {
   SendMessageCommand,
 } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mappingOf } from '../../cli/observe.ts';
 import { POISON_ATTRIBUTE } from '../../lambdas/shared/consumer.ts';
 import { toPublishInput } from '../../lambdas/shared/publisher.ts';
 import {
@@ -85,7 +86,10 @@ async function breakEffectTable(service: ServiceName): Promise<() => Promise<voi
 
 /** Counts failures the target observed for a service (embedded: the runner's partial-batch count). */
 function failuresSeen(service: ServiceName): number | undefined {
-  const stats = target.local?.runner.stats()[service];
+  const local = target.local;
+  if (local === undefined) return undefined;
+  const stats =
+    local.runner.stats()[mappingOf(local.deployment, target.serviceOutput(service, 'FunctionName'))];
   return stats === undefined ? undefined : stats.itemFailures + stats.failedBatches;
 }
 

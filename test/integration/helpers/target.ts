@@ -110,12 +110,18 @@ export async function openTarget(options: OpenTargetOptions = {}): Promise<TestT
       ...options.embedded,
     });
     const clients = makeClients((service) => local.emulators.clientConfig(service));
+    // The runner knows functions, not services: a service's consumer is its function's mapping.
+    const functionOf = (service: ServiceName): string => {
+      const name = local.outputs[`${pascalCase(service)}FunctionName`];
+      if (name === undefined) throw new Error(`the stack has no ${pascalCase(service)}FunctionName output`);
+      return name;
+    };
     return build(kind, local.outputs, clients, local, {
       stop: async (service) => {
-        await local.runner.stop(service);
+        await local.runner.stop(functionOf(service));
       },
       start: async (service) => {
-        local.runner.start(service);
+        local.runner.start(functionOf(service));
       },
       close: () => local.stop(),
     });
