@@ -74,6 +74,9 @@ describe('config', () => {
     expect(messageOf(() => readConsumerConfig({ ...complete, IDEMPOTENCY_EXPIRY_SECONDS: '' }))).toBe(
       'consumer configuration: IDEMPOTENCY_EXPIRY_SECONDS is not set',
     );
+    expect(() => readConsumerConfig({ ...complete, IDEMPOTENCY_EXPIRY_SECONDS: ' ' })).toThrow(
+      expect.objectContaining({ variables: ['IDEMPOTENCY_EXPIRY_SECONDS'] }),
+    );
     expect(messageOf(() => readOrderApiConfig({ TOPIC_ARN: 'arn:t', MAX_BODY_BYTES: '1.5' }))).toBe(
       'order API configuration: MAX_BODY_BYTES must be a positive integer (got "1.5")',
     );

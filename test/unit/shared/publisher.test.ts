@@ -310,4 +310,41 @@ describe('publishOrderPlaced when SNS answers badly', () => {
       expect.objectContaining({ orderId: order.orderId, code: 'NotFoundException', message: 'no topic' }),
     ]);
   });
+
+  it('sends exactly one PublishBatch for ten events, and a list of one as a batch too', async () => {
+    const ten = scripted([ok]);
+    await publishOrderPlaced(
+      ten.client,
+      arn,
+      Array.from({ length: 10 }, () => sampleOrder()),
+    );
+    expect(ten.calls).toEqual([['e0', 'e1', 'e2', 'e3', 'e4', 'e5', 'e6', 'e7', 'e8', 'e9']]);
+    const one = scripted([ok]);
+    const order = sampleOrder();
+    const [published] = await publishOrderPlaced(one.client, arn, [order]);
+    expect(one.calls).toEqual([['e0']]);
+    expect(published).toMatchObject({ orderId: order.orderId, messageId: 'm-e0' });
+  });
+
+  it('reports entry failures in input order with their code and message; ignores failures of ids it never sent', async () => {
+    const { client } = scripted([
+      () => ({
+        Successful: [{ Id: 'e1', MessageId: 'm-e1' }],
+        Failed: [
+          { Id: 'e2', Code: 'KMSThrottling', Message: 'slow down', SenderFault: false },
+          { Id: 'e0', Code: 'InvalidParameter', Message: 'too large', SenderFault: true },
+          { Id: 'e7', Code: 'InternalError', Message: 'not ours', SenderFault: false },
+        ],
+      }),
+    ]);
+    const orders = [sampleOrder(), sampleOrder(), sampleOrder()];
+    const error = (await publishOrderPlaced(client, arn, orders, { maxAttempts: 1 }).catch(
+      (e: unknown) => e,
+    )) as PublishFailedError;
+    expect(error.failed.map((f) => [f.orderId, f.code, f.message])).toEqual([
+      [orders[0]?.orderId, 'InvalidParameter', 'too large'],
+      [orders[2]?.orderId, 'KMSThrottling', 'slow down'],
+    ]);
+    expect(error.published.map((p) => p.orderId)).toEqual([orders[1]?.orderId]);
+  });
 });
