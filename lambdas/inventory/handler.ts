@@ -15,5 +15,5 @@ export const handler = createSqsConsumer({
   service: 'inventory',
   config,
   dynamodb,
-  handle: (event) => reserveInventory(event, stock),
+  handle: (event, { replayScope }) => reserveInventory(event, stock, replayScope),
 });
