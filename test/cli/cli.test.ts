@@ -24,7 +24,7 @@ import { GetCommand, PutCommand, paginateScan } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { redriveByCopy } from '../../cli/dlq.ts';
 import { type CliIo, EXIT, runCli } from '../../cli/main.ts';
-import { SERVICES } from '../../infra/config.ts';
+import { pascalCase, SERVICES } from '../../infra/config.ts';
 import { archiveKey } from '../../lambdas/archive/adapters.ts';
 import { stockKey } from '../../lambdas/inventory/adapters.ts';
 import { REPLAY_SCOPE_ATTRIBUTE } from '../../lambdas/shared/consumer.ts';
@@ -167,6 +167,10 @@ async function tableSnapshot(tableName: string): Promise<string[]> {
   }
   return items.sort();
 }
+
+/** Depth of a service's queue (any service of infra/config.ts, the archive too). */
+const serviceQueueDepth = (service: string) =>
+  queueDepth(target, target.output(`${pascalCase(service)}QueueUrl`));
 
 /** Every metric a service's function emitted (each record it handles emits exactly one). */
 const metricsOf = (service: string) => target.local?.runner.metrics.snapshot()[service] ?? {};
@@ -517,27 +521,14 @@ describe.skipIf(targetKind() !== 'embedded')(
         // archive have every event, analytics none.
         await target.stopConsumer(service);
         await publishOrderPlaced(target.sns, target.output('TopicArn'), events);
-        const archive = target.output('ArchiveEffectTableName');
         for (const e of events) {
           await eventually(
             () => effectsOf(target, e, ['email', 'inventory']),
             (counts) => Object.values(counts).every((n) => n === 1),
             { timeoutMs: LOADED_DEADLINE_MS, what: `effects of ${e.data.orderId}` },
           );
-          await eventually(
-            async () =>
-              (
-                await target.doc.send(
-                  new GetCommand({
-                    TableName: archive,
-                    Key: archiveKey(new Date(e.occurredAt).toISOString(), e.eventId),
-                  }),
-                )
-              ).Item,
-            (item) => item !== undefined,
-            { timeoutMs: LOADED_DEADLINE_MS, what: `${e.eventId} archived` },
-          );
         }
+        await archived(events);
         const queueUrl = target.serviceOutput(service, 'QueueUrl');
         await eventually(
           () => queueDepth(target, queueUrl),
@@ -555,9 +546,8 @@ describe.skipIf(targetKind() !== 'embedded')(
         const counts = () => Promise.all(events.map((e) => effectCount(target, service, e)));
         expect(await counts()).toEqual([0, 0, 0, 0, 0]);
         const names = SERVICES.map((s) => s.name);
-        const processed = () =>
-          Object.fromEntries(names.map((s) => [s, target.local?.runner.metrics.get(s, 'processed') ?? 0]));
-        const before = processed();
+        const allMetrics = () => Object.fromEntries(names.map((s) => [s, metricsOf(s)]));
+        const before = allMetrics();
         const range = ['--from', events[1]?.occurredAt ?? '', '--to', events[3]?.occurredAt ?? ''];
 
         const run = await cli('--json', 'replay', service, ...range);
@@ -587,10 +577,13 @@ describe.skipIf(targetKind() !== 'embedded')(
         await drained(target, [service], LOADED_DEADLINE_MS);
         expect(await counts()).toEqual([0, 1, 1, 1, 0]);
 
-        // No other service processed anything; exactly three new records in analytics.
-        const after = processed();
-        for (const s of names.filter((name) => name !== service)) expect(after[s], s).toBe(before[s]);
-        expect((after[service] ?? 0) - (before[service] ?? 0)).toBe(3);
+        // No other service has a record waiting or processed anything; exactly three new records in analytics.
+        for (const s of names.filter((name) => name !== service)) {
+          expect(await serviceQueueDepth(s), `${s} queue`).toBe(0);
+        }
+        const after = allMetrics();
+        for (const s of names.filter((name) => name !== service)) expect(after[s], s).toEqual(before[s]);
+        expect((after[service]?.processed ?? 0) - (before[service]?.processed ?? 0)).toBe(3);
         for (const e of events) {
           expect(await effectsOf(target, e, ['email', 'inventory'])).toEqual({ email: 1, inventory: 1 });
         }
@@ -692,7 +685,9 @@ describe.skipIf(targetKind() !== 'embedded')(
         expect(await reservations()).toEqual([1, 2, 2, 2, 1]);
         expect(await stock()).toEqual([8, 6, 6, 6, 8]);
 
-        // No other service handled a record or wrote an item.
+        // No other service has a record waiting (email's batching window would hide one from the
+        // metrics for a while), handled one, or wrote an item (written before a record is deleted).
+        for (const s of others) expect(await serviceQueueDepth(s), `${s} queue`).toBe(0);
         for (const s of others) expect(metricsOf(s), s).toEqual(metricsBefore[s]);
         expect(await otherTables()).toEqual(tablesBefore);
       });
@@ -740,22 +735,7 @@ describe.skipIf(targetKind() !== 'embedded')(
       it('applies the service filter: only matching events reach high-value', async () => {
         const events = [orderEvent(61), orderEvent(250), orderEvent(62)];
         await publishOrderPlaced(target.sns, target.output('TopicArn'), events);
-        const archive = target.output('ArchiveEffectTableName');
-        for (const e of events) {
-          await eventually(
-            async () =>
-              (
-                await target.doc.send(
-                  new GetCommand({
-                    TableName: archive,
-                    Key: archiveKey(new Date(e.occurredAt).toISOString(), e.eventId),
-                  }),
-                )
-              ).Item,
-            (item) => item !== undefined,
-            { timeoutMs: LOADED_DEADLINE_MS, what: `${e.eventId} archived` },
-          );
-        }
+        await archived(events);
         const run = await cli(
           '--json',
           'replay',
