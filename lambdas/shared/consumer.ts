@@ -2,9 +2,9 @@
  * The SQS consumer plumbing every service shares, so each handler.ts is a few lines:
  * parse + validate → Powertools idempotency (DynamoDB, key = the fact, plus the replay scope of a
  * `replay --reprocess` delivery) → business function, with partial batch responses, a poison fast
- * path to the DLQ, structured logs and EMF metrics. On a
- * FIFO queue the records of a batch run in order and a failure holds back the rest of its message
- * group only (Powertools SqsFifoPartialProcessorAsync with skipGroupOnError).
+ * path to the DLQ, structured logs and EMF metrics. On a FIFO queue the records of a batch run in
+ * order and a failure holds back the rest of its message group only (Powertools
+ * SqsFifoPartialProcessorAsync with skipGroupOnError).
  */
 import {
   BatchProcessor,
@@ -201,9 +201,11 @@ class ConsumerLogger extends Logger {
  * Builds the Lambda handler of one consumer service.
  *
  * Per record: a body that breaks the contract, a malformed {@link REPLAY_SCOPE_ATTRIBUTE}, or an
- * eventId already processed with different `data` (IdempotencyValidationError), is poison: its original body goes to DLQ_URL with reason
- * attributes and the record counts as handled; if that send fails the record is reported as failed
- * so SQS keeps it. Any other error reports exactly that record in `batchItemFailures`.
+ * eventId already processed with different `data` (IdempotencyValidationError), is poison: its
+ * original body goes to DLQ_URL with reason attributes and the record counts as handled; if that
+ * send fails the record is reported as failed so SQS keeps it. Any other error reports exactly
+ * that record in `batchItemFailures`. A delivery with a replay scope is keyed, and applied, once
+ * per replay id (see {@link RecordScope.replayScope}).
  *
  * @throws ConfigurationError at creation if the environment is incomplete or SERVICE_NAME differs
  */
@@ -227,11 +229,10 @@ export function createSqsConsumer(options: SqsConsumerOptions): SqsHandler {
 
   const runBusiness = async (delivery: Delivery, invocation: Invocation): Promise<HandledRecord> => {
     invocation.ran = true;
-    const { event, replayScope } = delivery;
-    return await options.handle(
-      event,
-      replayScope === undefined ? { logger: invocation.logger } : { logger: invocation.logger, replayScope },
-    );
+    return await options.handle(delivery.event, {
+      logger: invocation.logger,
+      replayScope: delivery.replayScope,
+    });
   };
 
   const parkPoison = async (record: SQSRecord, error: Error, recordLogger: Logger): Promise<void> => {
