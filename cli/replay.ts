@@ -46,10 +46,7 @@ export interface ReplayOptions {
 }
 
 /** Options of {@link replayFromArchive}. */
-export interface ArchiveReplayOptions {
-  readonly from: string;
-  readonly to?: string;
-  readonly rate?: number;
+export interface ArchiveReplayOptions extends Pick<ReplayOptions, 'from' | 'to' | 'rate'> {
   /** Send every message in this replay scope (`--reprocess`); undefined: plain replay. */
   readonly replayScope?: string;
 }
@@ -73,7 +70,10 @@ export interface ArchiveReplayResult {
   readonly replayId?: string;
 }
 
-/** A new replay id: UTC time (sortable, readable) and 8 random hex digits, e.g. `20261201T093000Z-5f0c2a9e`. */
+/**
+ * A new replay id: the UTC time (sortable, readable) and 8 random hex digits, e.g.
+ * `20261201T093000Z-5f0c2a9e`.
+ */
 export function newReplayId(now = new Date()): string {
   const time = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+/, '');
   return `${time}-${randomBytes(4).toString('hex')}`;
