@@ -208,6 +208,15 @@ describe('analytics handler', () => {
     });
   });
 
+  it('a reprocess of an event never applied counts it; an unscoped copy consumed later counts it again (docs: reprocess with empty DLQs)', async () => {
+    const day = uniqueDay();
+    const event = sampleEvent({}, { occurredAt: at(day) });
+    await c.invoke(sqsEvent(replayRecord(event, 'r-1')));
+    expect(await totals(day)).toMatchObject({ orders: 1 });
+    await c.invoke(sqsEvent(eventRecord(event)));
+    expect(await totals(day)).toMatchObject({ orders: 2 });
+  });
+
   it('stores idempotency keys prefixed with the service name', async () => {
     await c.invoke(sqsEvent(eventRecord(sampleEvent({}, { occurredAt: at(uniqueDay()) }))));
     const keys = (await scanAll(c.doc, c.idempotencyTable)).map((i) => String(i.id));
