@@ -333,7 +333,7 @@ export function createSqsConsumer(options: SqsConsumerOptions): SqsHandler {
           invocation,
         );
       } catch (error) {
-        if (error instanceof IdempotencyValidationError || error instanceof ContractViolationError) {
+        if (error instanceof IdempotencyValidationError) {
           await parkPoison(record, error, recordLogger);
           return;
         }

@@ -24,6 +24,7 @@ import { GetCommand, PutCommand, paginateScan } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { redriveByCopy } from '../../cli/dlq.ts';
 import { type CliIo, EXIT, runCli } from '../../cli/main.ts';
+import { stockAvailable } from '../../cli/observe.ts';
 import { pascalCase, SERVICES } from '../../infra/config.ts';
 import { archiveKey } from '../../lambdas/archive/adapters.ts';
 import { stockKey } from '../../lambdas/inventory/adapters.ts';
@@ -623,15 +624,7 @@ describe.skipIf(targetKind() !== 'embedded')(
         );
 
         const reservations = () => Promise.all(events.map((e) => effectCount(target, service, e)));
-        const stock = () =>
-          Promise.all(
-            skus.map(async (sku) => {
-              const out = await target.doc.send(
-                new GetCommand({ TableName: inventoryTable, Key: stockKey(sku), ConsistentRead: true }),
-              );
-              return Number(out.Item?.available);
-            }),
-          );
+        const stock = () => Promise.all(skus.map((sku) => stockAvailable(target, sku)));
         expect(await reservations()).toEqual([1, 1, 1, 1, 1]);
         expect(await stock()).toEqual([8, 8, 8, 8, 8]);
         const others = ['email', 'analytics', 'high-value', 'archive'] as const;
