@@ -50,6 +50,12 @@ describe.skipIf(targetKind() !== 'embedded')(
         expect(run.out).toContain(`Usage: ${usage}`);
       });
 
+      it('replay --help documents --reprocess and --replay-id', async () => {
+        const run = await cli('replay', '--help');
+        expect(run.out).toMatch(/--reprocess\s+apply again events the service applied already/);
+        expect(run.out).toMatch(/--replay-id <id>\s+with --reprocess: resume that replay/);
+      });
+
       it('runs as the package bin (npx order-events): usage, exit codes', async () => {
         const bin = join(process.cwd(), 'bin/order-events.js');
         const help = await promisify(execFile)(process.execPath, [bin, '--help']);
