@@ -4,6 +4,8 @@
  * bundled function with a Lambda-shaped SQSEvent, deletes what succeeded and leaves the rest to the
  * queue's own visibility timeout and redrive policy — what the Lambda service does for SQS.
  */
+
+import { availableParallelism } from 'node:os';
 import {
   DeleteMessageBatchCommand,
   type Message,
@@ -59,12 +61,43 @@ export interface LocalRunnerOptions {
   readonly defaultConcurrency?: number;
   /**
    * Upper bound on the concurrent batches of any one mapping, whatever the template's
-   * MaximumConcurrency: each batch in flight holds a worker-thread sandbox, and a machine runs only
-   * so many of them at once. Tests size it to the machine's cores. @default no bound
+   * MaximumConcurrency (which still bounds it when lower): each batch in flight holds a worker-thread
+   * sandbox, each sandbox is a V8 isolate that loads and JIT-compiles the bundle on its own, and a
+   * machine runs only as many of them at once as it has cores. `Infinity` lifts the bound (one
+   * sandbox per unit of template concurrency, as Lambda would scale). Functions invoked directly
+   * (the API) get as many sandboxes (10 when the bound is lifted).
+   * @default {@link defaultMaxConcurrencyPerMapping}() = max(2, os.availableParallelism())
    */
   readonly maxConcurrencyPerMapping?: number;
   /** Receives every function output line (after the metrics sink saw it). */
   readonly echo?: (line: OutputLine) => void;
+}
+
+/**
+ * The default of {@link LocalRunnerOptions.maxConcurrencyPerMapping}: one batch in flight per core the
+ * process may use (`cores`, os.availableParallelism() unless given), and at least 2 (Lambda's
+ * smallest MaximumConcurrency), so one poller can wait on the queue while another batch runs even
+ * on a single core.
+ */
+export function defaultMaxConcurrencyPerMapping(cores: number = availableParallelism()): number {
+  return Math.max(2, Math.floor(cores));
+}
+
+/**
+ * Concurrent batches (= pollers) of one mapping: the template's MaximumConcurrency (or
+ * `defaultConcurrency` when it sets none), bounded by `maxConcurrencyPerMapping`, at least 1.
+ */
+export function mappingConcurrency(
+  mapping: Pick<LocalEventSourceMapping, 'maximumConcurrency'>,
+  options: Pick<LocalRunnerOptions, 'defaultConcurrency' | 'maxConcurrencyPerMapping'> = {},
+): number {
+  return Math.max(
+    1,
+    Math.min(
+      mapping.maximumConcurrency ?? options.defaultConcurrency ?? 5,
+      options.maxConcurrencyPerMapping ?? defaultMaxConcurrencyPerMapping(),
+    ),
+  );
 }
 
 /** Invokes the deployment's functions and drives its event source mappings. */
@@ -76,6 +109,8 @@ export class LocalRunner {
   private readonly sqs: SQSClient;
   /** Poll loops per function logical id, over all of its mappings. */
   private readonly pollers = new Map<string, number>();
+  /** Sandboxes of a function that only takes direct invocations (the API). */
+  private readonly directSandboxes: number;
 
   constructor(
     readonly deployment: LocalDeployment,
@@ -88,14 +123,9 @@ export class LocalRunner {
       ...sqsConfig,
       credentials: { ...sqsConfig.credentials, accessKeyId: EVENT_SOURCE_MAPPING_CALLER },
     });
-    const concurrency = (m: LocalEventSourceMapping) =>
-      Math.max(
-        1,
-        Math.min(
-          m.maximumConcurrency ?? options.defaultConcurrency ?? 5,
-          options.maxConcurrencyPerMapping ?? Number.POSITIVE_INFINITY,
-        ),
-      );
+    const concurrency = (m: LocalEventSourceMapping) => mappingConcurrency(m, options);
+    const cap = options.maxConcurrencyPerMapping ?? defaultMaxConcurrencyPerMapping();
+    this.directSandboxes = Number.isFinite(cap) ? Math.max(1, cap) : 10;
     for (const m of deployment.eventSourceMappings) {
       this.pollers.set(m.functionLogicalId, (this.pollers.get(m.functionLogicalId) ?? 0) + concurrency(m));
     }
@@ -120,8 +150,9 @@ export class LocalRunner {
       host = new FunctionHost(fn, {
         baseEnv: this.emulators.env,
         onOutput: this.metrics.accept,
-        // Room for every poller of the function's mappings, so MaximumConcurrency stays the cap.
-        maxSandboxes: Math.max(10, this.pollers.get(functionLogicalId) ?? 0),
+        // Room for every poller of the function's mappings, so each mapping's concurrency (see
+        // mappingConcurrency) is what bounds its batches, never a shortage of sandboxes.
+        maxSandboxes: Math.max(this.directSandboxes, this.pollers.get(functionLogicalId) ?? 0),
       });
       this.hosts.set(functionLogicalId, host);
     }

@@ -14,18 +14,21 @@ import {
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { deployLocal, type LocalDeployment } from '../../local/deployer.ts';
 import { type Emulators, startEmulators } from '../../local/emulators.ts';
-import { LocalRunner } from '../../local/runner.ts';
+import { defaultMaxConcurrencyPerMapping, LocalRunner } from '../../local/runner.ts';
 import { writeAssembly } from './helpers/assembly.ts';
 import { DEFAULT_DEADLINE_MS, drainVisible, eventually } from './helpers/observe.ts';
 import { targetKind } from './helpers/target.ts';
 
 const HANDLER = `
+import { threadId } from 'node:worker_threads';
 export const handler = async (event, context) => {
   const bodies = event.Records.map((r) => r.body);
   if (bodies.includes('hang')) await new Promise((resolve) => setTimeout(resolve, 60_000));
+  if (bodies.some((b) => b.startsWith('wide-'))) await new Promise((resolve) => setTimeout(resolve, 200));
   if (bodies.includes('throw')) throw new Error('boom');
   console.log(JSON.stringify({
     seen: bodies,
+    threadId,
     functionName: context.functionName,
     arn: context.invokedFunctionArn,
     memory: context.memoryLimitInMB,
@@ -95,6 +98,10 @@ const TEMPLATE = {
     // One poller (no ScalingConfig), a batch of two, and the longest window Lambda allows: the
     // first message waits for the second; only a full batch (or 5 minutes) ends the window.
     WindowMapping: mapping('Windowed', 'Fn', { BatchSize: 2, MaximumBatchingWindowInSeconds: 300 }),
+    Wide: { Type: 'AWS::SQS::Queue', Properties: { VisibilityTimeout: 600 } },
+    WideFn: fn(30),
+    // A MaximumConcurrency above any machine here: the runner's default cap bounds the batches.
+    WideMapping: mapping('Wide', 'WideFn', { BatchSize: 1, ScalingConfig: { MaximumConcurrency: 50 } }),
   },
 };
 
@@ -257,6 +264,29 @@ describe.skipIf(targetKind() !== 'embedded')(
       await expect.poll(() => invocationsWith('window-1').length, POLL).toBeGreaterThan(0);
       expect(invocationsWith('window-1')[0]?.slice().sort()).toEqual(['window-1', 'window-2']);
       expect(invocationsWith('window-2')).toHaveLength(1);
+    });
+
+    it('runs at most one sandbox per core for a mapping whose MaximumConcurrency is far above it (default cap)', async ({
+      expect,
+    }) => {
+      const sqs = new SQSClient(emulators.clientConfig('sqs'));
+      const bodies = Array.from({ length: 30 }, (_, i) => `wide-${i}`);
+      // All at once, so 50 uncapped pollers would take one each and start a sandbox per message.
+      for (let i = 0; i < bodies.length; i += 10) {
+        await sqs.send(
+          new SendMessageBatchCommand({
+            QueueUrl: queueUrl('Wide'),
+            Entries: bodies.slice(i, i + 10).map((body, j) => ({ Id: String(j), MessageBody: body })),
+          }),
+        );
+      }
+      sqs.destroy();
+      const wide = () => lines.filter((l) => (l.seen as string[])[0]?.startsWith('wide-'));
+      await expect.poll(() => wide().length, POLL).toBe(bodies.length);
+      const sandboxes = new Set(wide().map((l) => l.threadId));
+      expect(sandboxes.size).toBeGreaterThan(0);
+      expect(sandboxes.size).toBeLessThanOrEqual(defaultMaxConcurrencyPerMapping());
+      await expect.poll(() => runner.stats().WideMapping, POLL).toMatchObject({ deleted: bodies.length });
     });
 
     it('deletes the successes of a partial batch response; only the reported failure comes back and reaches the DLQ', async ({
