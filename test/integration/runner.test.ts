@@ -5,6 +5,7 @@
  * through the queue's own redrive policy, and the batching window holding a batch open.
  */
 import { rmSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   GetQueueAttributesCommand,
   SendMessageBatchCommand,
@@ -259,6 +260,14 @@ describe.skipIf(targetKind() !== 'embedded')(
         }, POLL)
         .toBe('1');
       sqs.destroy();
+      // While the window is open on a quiet queue, the poller long-polls (1 s here, the runner's
+      // waitTimeSeconds) instead of short-polling every 50 ms: at most one empty receive per second
+      // of waiting, plus the one in flight. A loaded machine only makes each poll longer.
+      const before = runner.stats().WindowMapping?.emptyReceives ?? 0;
+      const held = Date.now();
+      await sleep(3000);
+      const emptyWhileHeld = (runner.stats().WindowMapping?.emptyReceives ?? 0) - before;
+      expect(emptyWhileHeld).toBeLessThanOrEqual(Math.ceil((Date.now() - held) / 1000) + 1);
       // ...and, the window being open, the second one joins the same invocation.
       await send('Windowed', ['window-2']);
       await expect.poll(() => invocationsWith('window-1').length, POLL).toBeGreaterThan(0);
