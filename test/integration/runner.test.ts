@@ -298,6 +298,22 @@ describe.skipIf(targetKind() !== 'embedded')(
       await expect.poll(() => runner.stats().WideMapping, POLL).toMatchObject({ deleted: bodies.length });
     });
 
+    it('prewarm initializes one sandbox per poller of each function before any event', async ({ expect }) => {
+      // A runner of its own (never started): the shared one's sandboxes come and go with the other tests.
+      const fresh = new LocalRunner(deployment, emulators, { waitTimeSeconds: 1, defaultConcurrency: 1 });
+      try {
+        const report = await fresh.prewarm();
+        expect(Object.fromEntries(Object.entries(report).map(([id, inits]) => [id, inits.length]))).toEqual({
+          // Mapping (2) + BatchMapping (2) + WindowMapping (defaultConcurrency 1)
+          Fn: 5,
+          HangFn: 1,
+          WideFn: defaultMaxConcurrencyPerMapping(),
+        });
+      } finally {
+        await fresh.close();
+      }
+    });
+
     it('deletes the successes of a partial batch response; only the reported failure comes back and reaches the DLQ', async ({
       expect,
     }) => {
