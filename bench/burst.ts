@@ -18,6 +18,7 @@ import { SNSClient } from '@aws-sdk/client-sns';
 import type { SQSEvent } from 'aws-lambda';
 import { Command } from 'commander';
 import { synthIfStale } from '../cli/synth.ts';
+import { stackName } from '../infra/config.ts';
 import { buildOrderPlaced, type OrderPlaced } from '../lambdas/shared/contract.ts';
 import { publishOrderPlaced } from '../lambdas/shared/publisher.ts';
 import { readStackArtifact } from '../local/assembly.ts';
@@ -35,8 +36,6 @@ import {
 import { highValueOrderInput } from './orders.ts';
 import { type ConsumerSettings, consumerSettings, type TemplateLike } from './stack-settings.ts';
 import { renderSvg, type Series } from './svg-chart.ts';
-
-const STACK_NAME = 'OrderEvents-dev';
 
 const COLORS = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#ff7f0e', '#8c564b'];
 
@@ -226,7 +225,7 @@ async function localBurst(settings: readonly ConsumerSettings[]) {
 
 async function main(): Promise<void> {
   synthIfStale('cdk.out', (line) => console.log(line));
-  const artifact = readStackArtifact(STACK_NAME);
+  const artifact = readStackArtifact(stackName());
   const settings = consumerSettings(artifact.template as unknown as TemplateLike);
 
   const models = settings.map(awsModel);

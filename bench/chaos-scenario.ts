@@ -9,7 +9,10 @@
 import { PublishCommand } from '@aws-sdk/client-sns';
 import type { Message } from '@aws-sdk/client-sqs';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { effectsOf, ORDER_EFFECT_SERVICES, queueDepth } from '../cli/observe.ts';
+import { HIGH_VALUE_SERVICE, HIGH_VALUE_THRESHOLD } from '../lambdas/high-value/high-value.ts';
 import { stockKey } from '../lambdas/inventory/adapters.ts';
+import { INVENTORY_SERVICE } from '../lambdas/inventory/inventory.ts';
 import { POISON_ATTRIBUTE } from '../lambdas/shared/consumer.ts';
 import type { OrderPlaced } from '../lambdas/shared/contract.ts';
 import { publishOrderPlaced, toPublishInput } from '../lambdas/shared/publisher.ts';
@@ -21,13 +24,8 @@ import {
   type FaultKind,
   mulberry32,
 } from '../local/fault-plan.ts';
-import { drainVisible, effectsOf, orderEvent, queueDepth } from '../test/integration/helpers/observe.ts';
-import {
-  openTarget,
-  SERVICES,
-  type ServiceName,
-  type TestTarget,
-} from '../test/integration/helpers/target.ts';
+import { drainVisible, orderEvent } from '../test/integration/helpers/observe.ts';
+import { openTarget, type ServiceName, type TestTarget } from '../test/integration/helpers/target.ts';
 
 /** Options of {@link runChaos}. */
 export interface ChaosOptions {
@@ -92,7 +90,6 @@ export interface ChaosReport {
   readonly ok: boolean;
 }
 
-const HIGH_VALUE_THRESHOLD = 100;
 const SKUS = Array.from({ length: 50 }, (_, i) => `SKU-CHAOS-${String(i).padStart(2, '0')}`);
 const INITIAL_STOCK = 1_000_000;
 /** Seconds added to function timeout + batching window for the chaos run's visibility timeout. */
@@ -138,8 +135,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
 
 async function scenario(target: TestTarget, options: ChaosOptions, started: number): Promise<ChaosReport> {
   const random = scenarioRandom(options.seed);
-  const services = Object.keys(SERVICES) as ServiceName[];
-  const inventoryTable = target.serviceOutput('inventory', 'EffectTableName');
+  const services = ORDER_EFFECT_SERVICES;
+  const inventoryTable = target.serviceOutput(INVENTORY_SERVICE, 'EffectTableName');
   for (const sku of SKUS) {
     await target.doc.send(
       new PutCommand({ TableName: inventoryTable, Item: { ...stockKey(sku), available: INITIAL_STOCK } }),
@@ -278,7 +275,7 @@ async function scenario(target: TestTarget, options: ChaosOptions, started: numb
     let missing = 0;
     let doubled = 0;
     for (const order of orders) {
-      const want = service === 'high-value' && order.data.total < HIGH_VALUE_THRESHOLD ? 0 : 1;
+      const want = service === HIGH_VALUE_SERVICE && order.data.total < HIGH_VALUE_THRESHOLD ? 0 : 1;
       const got = counts.get(order)?.[service] ?? 0;
       expected += want;
       effects += got;

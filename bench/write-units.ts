@@ -11,13 +11,13 @@ import { randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamoDailyTotals } from '../lambdas/analytics/adapters.ts';
-import { recordOrderTotals } from '../lambdas/analytics/analytics.ts';
+import { ANALYTICS_SERVICE, recordOrderTotals } from '../lambdas/analytics/analytics.ts';
 import { dynamoOutbox, recordOnlyTransport } from '../lambdas/email/adapters.ts';
-import { sendOrderConfirmation } from '../lambdas/email/email.ts';
+import { EMAIL_SERVICE, sendOrderConfirmation } from '../lambdas/email/email.ts';
 import { dynamoReviewPort } from '../lambdas/high-value/adapters.ts';
-import { openReviewCase } from '../lambdas/high-value/high-value.ts';
+import { HIGH_VALUE_SERVICE, openReviewCase } from '../lambdas/high-value/high-value.ts';
 import { dynamoStockPort, stockKey } from '../lambdas/inventory/adapters.ts';
-import { reserveInventory } from '../lambdas/inventory/inventory.ts';
+import { INVENTORY_SERVICE, reserveInventory } from '../lambdas/inventory/inventory.ts';
 import type { OrderPlaced } from '../lambdas/shared/contract.ts';
 import { startEmulators } from '../local/emulators.ts';
 import { createEffectTable } from '../test/unit/helpers/aws.ts';
@@ -66,11 +66,11 @@ for (const sku of ['SKU-A', 'SKU-B']) {
   await doc.send(new PutCommand({ TableName: inventoryTable, Item: { ...stockKey(sku), available: 100 } }));
 }
 const effects: Record<string, () => Promise<unknown>> = {
-  email: () =>
+  [EMAIL_SERVICE]: () =>
     sendOrderConfirmation(event, { transport: recordOnlyTransport, outbox: dynamoOutbox(doc, emailTable) }),
-  inventory: () => reserveInventory(event, dynamoStockPort(doc, inventoryTable)),
-  analytics: () => recordOrderTotals(event, dynamoDailyTotals(doc, analyticsTable)),
-  'high-value': () => openReviewCase(event, dynamoReviewPort(doc, highValueTable)),
+  [INVENTORY_SERVICE]: () => reserveInventory(event, dynamoStockPort(doc, inventoryTable)),
+  [ANALYTICS_SERVICE]: () => recordOrderTotals(event, dynamoDailyTotals(doc, analyticsTable)),
+  [HIGH_VALUE_SERVICE]: () => openReviewCase(event, dynamoReviewPort(doc, highValueTable)),
 };
 
 const rows: string[] = [];

@@ -1,56 +1,51 @@
 /**
  * `npm start`: the whole pattern on this machine with nothing but `npm ci` — synth if stale, deploy
- * the real template into the embedded emulators, run the real bundles, then drive a scenario
- * through the order API (normal orders, a duplicate, a poison message, high-value orders, a burst)
- * and check that every service produced exactly the effects the scenario calls for.
- * Exit 0 only when it did; otherwise 1 with every mismatch named.
+ * the real template into the embedded emulators, run the real bundles, then drive the scenario
+ * (cli/demo-scenario.ts) through the order API and check with cli/demo-verify.ts that every service
+ * produced exactly the effects it calls for. Exit 0 only when it did; otherwise 1 with every
+ * mismatch named. This file is the lifecycle: options, start, report, stop.
  */
-import { randomUUID } from 'node:crypto';
 import { constants } from 'node:os';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
-import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { DynamoDBDocumentClient, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
-import cliProgress from 'cli-progress';
+import { SNSClient } from '@aws-sdk/client-sns';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { Command } from 'commander';
-import { emailKey } from '../lambdas/email/adapters.ts';
-import { reviewKey } from '../lambdas/high-value/adapters.ts';
-import { reservationKey, stockKey } from '../lambdas/inventory/adapters.ts';
-import type { OrderInput } from '../lambdas/shared/contract.ts';
-import { OrderEventsError } from '../lambdas/shared/errors.ts';
-import { formatDeployReport } from '../local/deployer.ts';
+import { pascalCase, SERVICES } from '../infra/config.ts';
+import { ARCHIVE_SERVICE } from '../lambdas/archive/archive.ts';
+import { METRIC } from '../lambdas/shared/consumer.ts';
+import { DEFAULT_OUTPUTS_FILE } from '../local/deploy/deploy-local.ts';
+import { formatDeployReport } from '../local/deploy/report.ts';
 import { LOCAL_CREDENTIALS } from '../local/emulators.ts';
 import { chaosFaultRules, FAULT_KINDS } from '../local/fault-plan.ts';
 import { type LocalRuntime, startLocalRuntime } from '../local/local-runtime.ts';
 import { removeRuntimeDescriptor, writeRuntimeDescriptor } from '../local/runtime-descriptor.ts';
+import { startProgress } from './demo-progress.ts';
+import {
+  DemoError,
+  type DemoTarget,
+  expectedEffects,
+  INITIAL_STOCK,
+  type MetricReader,
+  makeOrder,
+  runScenario,
+  SKUS,
+  seedStock,
+  waitForConsumers,
+} from './demo-scenario.ts';
+import { verifyScenario } from './demo-verify.ts';
+import { mappingOf } from './observe.ts';
 import { wholeNumber } from './options.ts';
 import { synthIfStale } from './synth.ts';
 
-/** The scenario could not be driven (not a mismatch: those are collected and reported). */
-class DemoError extends OrderEventsError {
-  constructor(message: string) {
-    super(message);
-    this.name = 'DemoError';
-  }
-}
-
-const SERVICES = [
-  { name: 'email', prefix: 'Email' },
-  { name: 'inventory', prefix: 'Inventory' },
-  { name: 'analytics', prefix: 'Analytics' },
-  { name: 'high-value', prefix: 'HighValue' },
-] as const;
-type Service = (typeof SERVICES)[number]['name'];
-
-const SKUS = ['SKU-RED', 'SKU-GREEN', 'SKU-BLUE'] as const;
-const INITIAL_STOCK = 100_000;
-const HIGH_VALUE_THRESHOLD = 100;
 /**
  * Seconds added to a queue's batching window to get the demo's VisibilityTimeout: long enough that
  * a batch under the burst's load finishes before its messages reappear, short enough that a retry
  * (e.g. a duplicate that met its twin in progress) lands within the demo.
  */
 const DEMO_VISIBILITY_HEADROOM_SECONDS = 10;
+/** How long the consumers may take under --chaos unless --timeout says otherwise (retries wait out visibility timeouts). */
+const CHAOS_TIMEOUT_SECONDS = 600;
 
 interface Options {
   readonly burst: number;
@@ -130,13 +125,34 @@ async function main(): Promise<number> {
     );
   }
 
-  const clients = makeClients(runtime);
+  const target = demoTarget(runtime);
+  const read: MetricReader = (service, metric) => runtime.runner.metrics.get(service, metric);
   try {
-    await seedStock(runtime, clients.doc);
+    await seedStock(target);
     step(`seeded stock: ${SKUS.join(', ')} × ${INITIAL_STOCK}`);
-    const scenario = await runScenario(runtime, clients, options, step);
-    const mismatches = await verify(runtime, clients, scenario);
-    printSummary(runtime, mismatches);
+    let progress: ReturnType<typeof startProgress> | undefined;
+    let unsubscribe = (): void => undefined;
+    const scenario = await runScenario(target, options.burst, {
+      step,
+      burstStarted: (orders, burstSize) => {
+        // Every service processes each order once; the archive keeps every event.
+        const targets = { ...expectedEffects(orders), [ARCHIVE_SERVICE]: orders.length };
+        const display = startProgress(read, targets, burstSize);
+        progress = display;
+        unsubscribe = runtime.runner.metrics.onChange(() => display.refresh());
+      },
+      burstPosted: () => progress?.posted(),
+    });
+    const expected = expectedEffects(scenario.orders);
+    const done = await waitForConsumers(target, read, expected, {
+      timeoutMs: consumerTimeoutSeconds(options) * 1000,
+      orDrained: chaosSeed !== undefined,
+    });
+    unsubscribe();
+    progress?.stop();
+    step(`${scenario.orders.length} orders ${done ? 'processed' : 'NOT fully processed in time'}`);
+    const mismatches = await verifyScenario(target, scenario);
+    printSummary(runtime, target, mismatches);
     const injected = runtime.proxy?.faults?.injected();
     if (injected !== undefined) {
       console.log(
@@ -155,32 +171,41 @@ async function main(): Promise<number> {
         startedAt: new Date(started).toISOString(),
       });
       process.once('exit', () => removeRuntimeDescriptor());
-      printEndpoints(runtime);
+      printEndpoints(runtime, target);
       console.log(`  runtime descriptor ${descriptor} (npx order-events status)`);
       await new Promise<never>(() => undefined);
     }
     return mismatches.length === 0 ? 0 : 1;
   } finally {
-    clients.destroy();
+    target.destroy();
     await runtime.stop();
   }
 }
 
-interface Clients {
-  readonly sns: SNSClient;
-  readonly sqs: SQSClient;
-  readonly doc: DynamoDBDocumentClient;
-  destroy(): void;
+/** Under --chaos retries wait out visibility timeouts: unless --timeout was given, allow longer. */
+function consumerTimeoutSeconds(options: Options): number {
+  const chaos = options.chaos !== undefined;
+  return chaos && program.getOptionValueSource('timeout') === 'default'
+    ? CHAOS_TIMEOUT_SECONDS
+    : options.timeout;
 }
 
-function makeClients(runtime: LocalRuntime): Clients {
+/** The demo's own SDK clients on the runtime's emulators, and the stack's outputs. */
+function demoTarget(runtime: LocalRuntime): DemoTarget & { destroy(): void } {
   const sns = new SNSClient(runtime.emulators.clientConfig('sns'));
   const sqs = new SQSClient(runtime.emulators.clientConfig('sqs'));
   const dynamodb = new DynamoDBClient(runtime.emulators.clientConfig('dynamodb'));
+  const output = (name: string): string => {
+    const value = runtime.outputs[name];
+    if (value === undefined) throw new DemoError(`stack output ${name} is missing`);
+    return value;
+  };
   return {
     sns,
     sqs,
     doc: DynamoDBDocumentClient.from(dynamodb),
+    output,
+    serviceOutput: (service, suffix) => output(`${pascalCase(service)}${suffix}`),
     destroy: () => {
       sns.destroy();
       sqs.destroy();
@@ -199,322 +224,26 @@ function installShutdown(runtime: LocalRuntime): void {
   }
 }
 
-async function seedStock(runtime: LocalRuntime, doc: DynamoDBDocumentClient): Promise<void> {
-  const table = output(runtime, 'InventoryEffectTableName');
-  for (const sku of SKUS) {
-    await doc.send(
-      new PutCommand({ TableName: table, Item: { ...stockKey(sku), available: INITIAL_STOCK } }),
-    );
-  }
-}
-
-interface Scenario {
-  /** Unique orders accepted by the API (the duplicate counts once). */
-  readonly orders: OrderInput[];
-  readonly poisonBody: string;
-}
-
-function makeOrder(index: number, highValue: boolean): OrderInput {
-  const sku = SKUS[index % SKUS.length] ?? 'SKU-RED';
-  const items = highValue
-    ? [{ sku, quantity: 2, unitPrice: 60 + (index % 7) }]
-    : [
-        { sku, quantity: 1 + (index % 3), unitPrice: 9.99 },
-        { sku: SKUS[(index + 1) % SKUS.length] ?? 'SKU-GREEN', quantity: 1, unitPrice: 4.5 },
-      ];
-  const cents = items.reduce((sum, i) => sum + Math.round(i.unitPrice * 100) * i.quantity, 0);
-  return {
-    orderId: `demo-${index}-${randomUUID().slice(0, 8)}`,
-    customerId: `cust-${index % 17}`,
-    email: `customer${index % 17}@example.com`,
-    items,
-    total: cents / 100,
-    currency: 'EUR',
-    shippingAddress: { line1: `${index} Demo Street`, city: 'Lisbon', postalCode: '1000-001', country: 'PT' },
-  };
-}
-
-async function runScenario(
-  runtime: LocalRuntime,
-  clients: Clients,
-  options: Options,
-  step: (text: string) => void,
-): Promise<Scenario> {
-  const url = `${output(runtime, 'OrderApiUrl').replace(/\/$/, '')}/orders`;
-  const post = async (order: OrderInput): Promise<void> => {
-    let response: Response;
-    // A client retries a 5xx (under --chaos the API's publish can fail past the SDK's retries); the
-    // same order keeps its eventId, so a retry that follows a publish that did happen is a duplicate.
-    for (let attempt = 1; ; attempt++) {
-      response = await fetch(url, {
-        method: 'POST',
-        body: JSON.stringify(order),
-        headers: { 'content-type': 'application/json' },
-      });
-      if (response.status < 500 || attempt >= 5) break;
-      await response.body?.cancel();
-    }
-    if (response.status !== 202)
-      throw new DemoError(`order API answered ${response.status}: ${await response.text()}`);
-  };
-  const orders: OrderInput[] = [];
-  let index = 0;
-
-  const normal = Array.from({ length: 10 }, () => makeOrder(index++, false));
-  for (const order of normal) await post(order);
-  orders.push(...normal);
-  step(`10 normal orders placed through the API (${url})`);
-
-  const duplicate = normal[0] as OrderInput;
-  await post(duplicate);
-  step(`duplicate publish: order ${duplicate.orderId} placed again (same eventId)`);
-
-  // JSON that every subscription's body filter admits (data.total >= 100) but the contract rejects.
-  const poisonBody = JSON.stringify({
-    eventType: 'order.placed',
-    data: { total: 999 },
-    broken: randomUUID(),
-  });
-  await clients.sns.send(
-    new PublishCommand({
-      TopicArn: output(runtime, 'TopicArn'),
-      Message: poisonBody,
-      MessageAttributes: {
-        eventType: { DataType: 'String', StringValue: 'order.placed' },
-        total: { DataType: 'Number', StringValue: '999' },
-      },
-    }),
-  );
-  step('poison: a body that breaks the contract published straight to the topic');
-
-  const high = Array.from({ length: 5 }, () => makeOrder(index++, true));
-  for (const order of high) await post(order);
-  orders.push(...high);
-  step(`5 high-value orders (total >= ${HIGH_VALUE_THRESHOLD})`);
-
-  const burst = Array.from({ length: options.burst }, (_, i) => makeOrder(index++, i % 10 === 0));
-  const expected = expectedCounts(orders.concat(burst));
-  const bars = progressBars(runtime, expected, burst.length);
-  const pending = [...burst];
-  await Promise.all(
-    Array.from({ length: 16 }, async () => {
-      for (let order = pending.shift(); order !== undefined; order = pending.shift()) {
-        await post(order);
-        bars.published();
-      }
-    }),
-  );
-  orders.push(...burst);
-  // Under --chaos a record whose effect was applied before its sandbox died is not counted as
-  // processed when redelivered: wait for the queues to drain instead (the tables are checked after).
-  const drained =
-    options.chaos === undefined
-      ? undefined
-      : async () => {
-          const depths = await Promise.all(
-            SERVICES.map((s) => visibleCount(clients.sqs, output(runtime, `${s.prefix}QueueUrl`))),
-          );
-          return depths.every((d) => d === 0);
-        };
-  // Retries under --chaos wait out visibility timeouts: unless --timeout was given, allow 10 minutes.
-  const timeoutSeconds =
-    drained !== undefined && program.getOptionValueSource('timeout') === 'default' ? 600 : options.timeout;
-  const done = await bars.wait(timeoutSeconds * 1000, drained);
-  bars.stop();
-  step(`burst of ${burst.length} orders ${done ? 'processed' : 'NOT fully processed in time'}`);
-  return { orders, poisonBody };
-}
-
-/** Effects each service must produce: one per unique order (high-value: total >= 100 only). */
-function expectedCounts(orders: readonly OrderInput[]): Record<Service, number> {
-  const high = orders.filter((o) => o.total >= HIGH_VALUE_THRESHOLD).length;
-  return { email: orders.length, inventory: orders.length, analytics: orders.length, 'high-value': high };
-}
-
-function progressBars(runtime: LocalRuntime, expected: Record<Service, number>, burstSize: number) {
-  const metrics = runtime.runner.metrics;
-  const multi = new cliProgress.MultiBar(
-    {
-      format: ' {name} {bar} {value}/{total} processed | dup {dup} | failed {failed} | poison {poison}',
-      hideCursor: true,
-      clearOnComplete: false,
-      noTTYOutput: !process.stdout.isTTY,
-      notTTYSchedule: 2000,
-    },
-    cliProgress.Presets.shades_classic,
-  );
-  const publishBar = multi.create(burstSize, 0, { name: 'burst posted', dup: '-', failed: '-', poison: '-' });
-  let published = 0;
-  const bars = new Map(
-    SERVICES.map((s) => [
-      s.name,
-      multi.create(expected[s.name], 0, { name: s.name.padEnd(12), dup: 0, failed: 0, poison: 0 }),
-    ]),
-  );
-  const refresh = (): void => {
-    for (const s of SERVICES) {
-      bars.get(s.name)?.update(metrics.get(s.name, 'processed'), {
-        dup: metrics.get(s.name, 'duplicate'),
-        failed: metrics.get(s.name, 'failed'),
-        poison: metrics.get(s.name, 'poisoned'),
-      });
-    }
-  };
-  const unsubscribe = metrics.onChange(refresh);
-  return {
-    published: () => {
-      published++;
-      publishBar.update(published);
-    },
-    /** Resolves true once every service processed its expected count and saw the poison. */
-    wait: async (timeoutMs: number, drained?: () => Promise<boolean>): Promise<boolean> => {
-      let drainedPolls = 0;
-      const deadline = Date.now() + timeoutMs;
-      while (Date.now() < deadline) {
-        refresh();
-        const complete = SERVICES.every(
-          (s) =>
-            metrics.get(s.name, 'processed') >= expected[s.name] &&
-            metrics.get(s.name, 'poisoned') >= 1 &&
-            (s.name === 'high-value' || metrics.get(s.name, 'duplicate') >= 1),
-        );
-        if (complete) return true;
-        // Two empty polls in a row: fauxqs' counters settle on the next receive.
-        drainedPolls = drained !== undefined && (await drained()) ? drainedPolls + 1 : 0;
-        if (drainedPolls >= 2) return true;
-        await new Promise((resolve) => setTimeout(resolve, 200));
-      }
-      return false;
-    },
-    stop: () => {
-      unsubscribe();
-      refresh();
-      multi.stop();
-    },
-  };
-}
-
-async function scanAll(doc: DynamoDBDocumentClient, table: string): Promise<Array<Record<string, unknown>>> {
-  const items: Array<Record<string, unknown>> = [];
-  let start: Record<string, unknown> | undefined;
-  do {
-    const page = await doc.send(new ScanCommand({ TableName: table, ExclusiveStartKey: start }));
-    items.push(...(page.Items ?? []));
-    start = page.LastEvaluatedKey;
-  } while (start !== undefined);
-  return items;
-}
-
-/** Compares the effect tables and DLQs with what the scenario calls for; returns the mismatches. */
-async function verify(runtime: LocalRuntime, clients: Clients, scenario: Scenario): Promise<string[]> {
-  const problems: string[] = [];
-  const { orders } = scenario;
-  const perOrder = (items: Array<Record<string, unknown>>, skPrefix: string): Map<string, number> => {
-    const counts = new Map<string, number>();
-    for (const item of items) {
-      const pk = String(item.pk);
-      if (pk.startsWith('ORDER#') && String(item.sk).startsWith(skPrefix))
-        counts.set(pk, (counts.get(pk) ?? 0) + 1);
-    }
-    return counts;
-  };
-  const expectOnce = (
-    service: string,
-    counts: Map<string, number>,
-    subset: readonly OrderInput[],
-    per = (_o: OrderInput) => 1,
-  ) => {
-    for (const order of subset) {
-      const n = counts.get(`ORDER#${order.orderId}`) ?? 0;
-      if (n !== per(order))
-        problems.push(`${service}: order ${order.orderId} has ${n} effect(s), expected ${per(order)}`);
-    }
-    const known = new Set(subset.map((o) => `ORDER#${o.orderId}`));
-    for (const [pk, n] of counts)
-      if (!known.has(pk)) problems.push(`${service}: unexpected effects (${n}) for ${pk}`);
-  };
-
-  const email = await scanAll(clients.doc, output(runtime, 'EmailEffectTableName'));
-  expectOnce('email', perOrder(email, emailKey('', '').sk), orders);
-
-  const inventory = await scanAll(clients.doc, output(runtime, 'InventoryEffectTableName'));
-  // One reservation record per order, listing every SKU once (reserved or backordered).
-  const movements = new Map<string, number>();
-  for (const item of inventory) {
-    if (!String(item.sk).startsWith(reservationKey('', '').sk)) continue;
-    const lines = [...(item.reserved as unknown[]), ...(item.backordered as unknown[])].length;
-    movements.set(String(item.pk), (movements.get(String(item.pk)) ?? 0) + lines);
-  }
-  expectOnce('inventory', movements, orders, (o) => new Set(o.items.map((i) => i.sku)).size);
-  for (const sku of SKUS) {
-    const reserved = orders
-      .flatMap((o) => o.items)
-      .filter((i) => i.sku === sku)
-      .reduce((s, i) => s + i.quantity, 0);
-    const stock = inventory.find((i) => i.pk === stockKey(sku).pk && i.sk === stockKey(sku).sk);
-    if (Number(stock?.available) !== INITIAL_STOCK - reserved) {
-      problems.push(
-        `inventory: ${sku} available ${String(stock?.available)}, expected ${INITIAL_STOCK - reserved}`,
-      );
-    }
-  }
-
-  const analytics = await scanAll(clients.doc, output(runtime, 'AnalyticsEffectTableName'));
-  const counted = analytics.reduce((s, i) => s + Number(i.orders ?? 0), 0);
-  const revenueCents = analytics.reduce((s, i) => s + Math.round(Number(i.revenue ?? 0) * 100), 0);
-  const expectedCents = orders.reduce((s, o) => s + Math.round(o.total * 100), 0);
-  if (counted !== orders.length)
-    problems.push(`analytics: ${counted} orders counted, expected ${orders.length}`);
-  if (revenueCents !== expectedCents) {
-    problems.push(`analytics: revenue ${revenueCents / 100}, expected ${expectedCents / 100}`);
-  }
-
-  const reviews = await scanAll(clients.doc, output(runtime, 'HighValueEffectTableName'));
-  expectOnce(
-    'high-value',
-    perOrder(reviews, reviewKey('', '').sk),
-    orders.filter((o) => o.total >= HIGH_VALUE_THRESHOLD),
-  );
-
-  for (const s of SERVICES) {
-    const depth = await visibleCount(clients.sqs, output(runtime, `${s.prefix}DlqUrl`));
-    if (depth !== 1) problems.push(`${s.name}: DLQ holds ${depth} message(s), expected exactly the poison`);
-  }
-  return problems;
-}
-
-async function visibleCount(sqs: SQSClient, queueUrl: string): Promise<number> {
-  const out = await sqs.send(
-    new GetQueueAttributesCommand({
-      QueueUrl: queueUrl,
-      AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
-    }),
-  );
-  return (
-    Number(out.Attributes?.ApproximateNumberOfMessages ?? 0) +
-    Number(out.Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0)
-  );
-}
-
-function printSummary(runtime: LocalRuntime, mismatches: readonly string[]): void {
+function printSummary(runtime: LocalRuntime, target: DemoTarget, mismatches: readonly string[]): void {
   const metrics = runtime.runner.metrics;
   const stats = runtime.runner.stats();
   console.log(
     '\n| service | processed | duplicates suppressed | failed (retried) | poisoned → DLQ | batches |',
   );
   console.log('|---|---:|---:|---:|---:|---:|');
-  for (const s of SERVICES) {
+  for (const { name } of SERVICES) {
+    const count = (metric: string) => metrics.get(name, metric);
     console.log(
-      `| ${s.name} | ${metrics.get(s.name, 'processed')} | ${metrics.get(s.name, 'duplicate')} | ${metrics.get(s.name, 'failed')} | ${metrics.get(s.name, 'poisoned')} | ${stats[s.name]?.batches ?? 0} |`,
+      `| ${name} | ${count(METRIC.processed)} | ${count(METRIC.duplicate)} | ${count(METRIC.failed)} | ${count(METRIC.poisoned)} | ${stats[mappingOf(runtime.deployment, target.serviceOutput(name, 'FunctionName'))]?.batches ?? 0} |`,
     );
   }
   console.log('\nwhere to look:');
-  console.log(`  outputs file     .local/outputs.json (stack ${runtime.deployment.stackName})`);
-  console.log(`  order API        ${output(runtime, 'OrderApiUrl')}`);
-  for (const s of SERVICES) {
-    console.log(`  ${s.name.padEnd(16)} queue ${output(runtime, `${s.prefix}QueueUrl`)}`);
-    console.log(`  ${''.padEnd(16)} DLQ   ${output(runtime, `${s.prefix}DlqUrl`)}`);
-    console.log(`  ${''.padEnd(16)} table ${output(runtime, `${s.prefix}EffectTableName`)}`);
+  console.log(`  outputs file     ${DEFAULT_OUTPUTS_FILE} (stack ${runtime.deployment.stackName})`);
+  console.log(`  order API        ${target.output('OrderApiUrl')}`);
+  for (const { name } of SERVICES) {
+    console.log(`  ${name.padEnd(16)} queue ${target.serviceOutput(name, 'QueueUrl')}`);
+    console.log(`  ${''.padEnd(16)} DLQ   ${target.serviceOutput(name, 'DlqUrl')}`);
+    console.log(`  ${''.padEnd(16)} table ${target.serviceOutput(name, 'EffectTableName')}`);
   }
   if (mismatches.length > 0) {
     console.log('\nMISMATCHES:');
@@ -522,25 +251,23 @@ function printSummary(runtime: LocalRuntime, mismatches: readonly string[]): voi
   }
 }
 
-function printEndpoints(runtime: LocalRuntime): void {
+function printEndpoints(runtime: LocalRuntime, target: DemoTarget): void {
   const { endpoints } = runtime.emulators;
+  const api = target.output('OrderApiUrl');
+  const [first] = SERVICES;
   console.log('\nstill running (--keep); Ctrl-C to stop.');
   console.log(`  SNS/SQS   ${endpoints.sns}`);
   console.log(`  DynamoDB  ${endpoints.dynamodb}`);
-  console.log(`  order API ${output(runtime, 'OrderApiUrl')}`);
+  console.log(`  order API ${api}`);
   console.log('example:');
+  if (first !== undefined) {
+    console.log(
+      `  AWS_ACCESS_KEY_ID=${LOCAL_CREDENTIALS.accessKeyId} AWS_SECRET_ACCESS_KEY=${LOCAL_CREDENTIALS.secretAccessKey} aws --region ${runtime.emulators.region} --endpoint-url ${endpoints.sqs} sqs receive-message --queue-url ${target.serviceOutput(first.name, 'DlqUrl')} --message-attribute-names All`,
+    );
+  }
   console.log(
-    `  AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test aws --region ${runtime.emulators.region} --endpoint-url ${endpoints.sqs} sqs receive-message --queue-url ${output(runtime, 'EmailDlqUrl')} --message-attribute-names All`,
+    `  curl -sS -X POST ${api.replace(/\/$/, '')}/orders -H 'content-type: application/json' -d '${JSON.stringify(makeOrder(1, true))}'`,
   );
-  console.log(
-    `  curl -sS -X POST ${output(runtime, 'OrderApiUrl').replace(/\/$/, '')}/orders -H 'content-type: application/json' -d '${JSON.stringify(makeOrder(1, true))}'`,
-  );
-}
-
-function output(runtime: LocalRuntime, name: string): string {
-  const value = runtime.outputs[name];
-  if (value === undefined) throw new DemoError(`stack output ${name} is missing`);
-  return value;
 }
 
 function indent(text: string): string {

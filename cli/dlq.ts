@@ -32,12 +32,7 @@ import { OrderEventsError } from '../lambdas/shared/errors.ts';
 export const MAX_MOVE_RATE = 500;
 
 /** A DLQ operation failed or could not complete. Exit code 1. */
-export class DlqOperationError extends OrderEventsError {
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = 'DlqOperationError';
-  }
-}
+export class DlqOperationError extends OrderEventsError {}
 
 /** Depth of a queue: visible, in flight (received, not deleted), delayed. */
 export interface QueueDepth {

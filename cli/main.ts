@@ -10,6 +10,8 @@ import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import cliProgress from 'cli-progress';
 import { Argument, Command, CommanderError, Option } from 'commander';
+import { stackName } from '../infra/config.ts';
+import { POISON_ATTRIBUTE } from '../lambdas/shared/consumer.ts';
 import { ContractViolationError, PublishFailedError } from '../lambdas/shared/errors.ts';
 import { RUNTIME_DESCRIPTOR_FILE } from '../local/runtime-descriptor.ts';
 import {
@@ -163,7 +165,7 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo()): 
       'embedded: the file `npm start -- --keep` writes',
       RUNTIME_DESCRIPTOR_FILE,
     )
-    .option('--stack <name>', 'localstack/aws: stack name (outputs via DescribeStacks)', 'OrderEvents-dev')
+    .option('--stack <name>', 'localstack/aws: stack name (outputs via DescribeStacks)', stackName())
     .option('--outputs-file <path>', 'localstack/aws: read outputs from a `cdk deploy --outputs-file` file')
     .option(
       '--endpoint <url>',
@@ -229,7 +231,15 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo()): 
         messages.length === 0
           ? `${service}: ${opts.subscription ? 'subscription DLQ' : 'DLQ'} is empty`
           : table(
-              ['messageId', 'sent', 'receives', 'eventId', 'orderId', 'error-type', 'error-reason'],
+              [
+                'messageId',
+                'sent',
+                'receives',
+                'eventId',
+                'orderId',
+                POISON_ATTRIBUTE.type,
+                POISON_ATTRIBUTE.reason,
+              ],
               messages.map((m): Cell[] => [
                 m.messageId,
                 m.sentAt,
@@ -443,7 +453,7 @@ async function redriveCommand(
         (messages.length === 0
           ? ''
           : `\n${table(
-              ['messageId', 'eventId', 'error-type', 'error-reason'],
+              ['messageId', 'eventId', POISON_ATTRIBUTE.type, POISON_ATTRIBUTE.reason],
               messages.map((m) => [m.messageId, m.eventId, m.errorType, m.errorReason]),
             )}`),
     );

@@ -16,12 +16,7 @@ import { OrderEventsError, type PublishedEvent } from '../lambdas/shared/errors.
 import { PUBLISH_BATCH_SIZE, type PublishInput, publishOrderPlaced } from '../lambdas/shared/publisher.ts';
 
 /** Bad command-line input (nothing was published). Exit code 2. */
-export class UsageError extends OrderEventsError {
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = 'UsageError';
-  }
-}
+export class UsageError extends OrderEventsError {}
 
 /** Flags of `publish` that describe one order. */
 export interface OrderFlags {

@@ -21,13 +21,11 @@ import { DynamoDBDocumentClient, paginateQuery } from '@aws-sdk/lib-dynamodb';
 import type { Argument, Command } from 'commander';
 import { ARCHIVE_RETENTION_DAYS, type FilterPolicy, pascalCase } from '../infra/config.ts';
 import { archivePartition } from '../lambdas/archive/adapters.ts';
-import type { ArchivedEvent } from '../lambdas/archive/archive.ts';
+import { ARCHIVE_SERVICE, type ArchivedEvent } from '../lambdas/archive/archive.ts';
 import { DlqOperationError } from './dlq.ts';
 import type { CommandContext } from './main.ts';
 import { UsageError } from './publish.ts';
 
-/** The archive service (see infra/config.ts). */
-const ARCHIVE_SERVICE = 'archive';
 const DAY_MS = 86_400_000;
 
 /** Options of `replay`. */

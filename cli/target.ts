@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
-import { pascalCase, SERVICES, type ServiceConfig } from '../infra/config.ts';
+import { stackName as defaultStackName, pascalCase, SERVICES, type ServiceConfig } from '../infra/config.ts';
 import { OrderEventsError } from '../lambdas/shared/errors.ts';
 import { RUNTIME_DESCRIPTOR_FILE, readRuntimeDescriptor } from '../local/runtime-descriptor.ts';
 
@@ -19,19 +19,14 @@ export type TargetKind = (typeof TARGET_KINDS)[number];
 export const SERVICE_NAMES: readonly string[] = SERVICES.map((s) => s.name);
 
 /** The target could not be resolved (no runtime, no stack, missing output). Exit code 3. */
-export class TargetError extends OrderEventsError {
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = 'TargetError';
-  }
-}
+export class TargetError extends OrderEventsError {}
 
 /** How to find the target (the CLI's global options). */
 export interface TargetOptions {
   readonly target: TargetKind;
   /** Embedded: the descriptor file. @default RUNTIME_DESCRIPTOR_FILE */
   readonly runtimeFile?: string;
-  /** LocalStack / AWS: the stack. @default OrderEvents-dev */
+  /** LocalStack / AWS: the stack. @default the default stage's stack (infra/config.ts `stackName()`) */
   readonly stack?: string;
   /** LocalStack / AWS: read outputs from this file instead of DescribeStacks. */
   readonly outputsFile?: string;
@@ -86,7 +81,9 @@ export async function resolveTarget(options: TargetOptions): Promise<OperateTarg
     try {
       descriptor = readRuntimeDescriptor(options.runtimeFile ?? RUNTIME_DESCRIPTOR_FILE);
     } catch (error) {
-      throw new TargetError((error as Error).message, { cause: error });
+      throw new TargetError(`${(error as Error).message} (start one with \`npm start -- --keep\`)`, {
+        cause: error,
+      });
     }
     const { endpoints, region } = descriptor;
     return build('embedded', descriptor.stackName, descriptor.outputs, region, (service) => ({
@@ -97,7 +94,7 @@ export async function resolveTarget(options: TargetOptions): Promise<OperateTarg
       credentials: DUMMY_CREDENTIALS,
     }));
   }
-  const stackName = options.stack ?? 'OrderEvents-dev';
+  const stackName = options.stack ?? defaultStackName();
   const region = defaultRegion(options);
   const config: ClientConfig =
     options.target === 'localstack'

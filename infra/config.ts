@@ -8,7 +8,11 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { ARCHIVE_RETENTION_DAYS } from '../lambdas/archive/archive.ts';
+import { ANALYTICS_SERVICE } from '../lambdas/analytics/analytics.ts';
+import { ARCHIVE_RETENTION_DAYS, ARCHIVE_SERVICE } from '../lambdas/archive/archive.ts';
+import { EMAIL_SERVICE } from '../lambdas/email/email.ts';
+import { HIGH_VALUE_SERVICE, HIGH_VALUE_THRESHOLD } from '../lambdas/high-value/high-value.ts';
+import { INVENTORY_SERVICE } from '../lambdas/inventory/inventory.ts';
 import { OrderEventsError } from '../lambdas/shared/errors.ts';
 
 // Defined with the archive service (its items expire after it); the FIFO topic's ArchivePolicy
@@ -128,13 +132,20 @@ export const MAX_VISIBILITY_TIMEOUT_SECONDS = 12 * 3600;
 const DAY = 24 * 3600;
 
 /**
- * The consumer services. All receive `order.placed`; high-value only orders with data.total >= 100.
+ * CloudWatch namespace of the metrics the functions publish (Powertools EMF,
+ * `POWERTOOLS_METRICS_NAMESPACE`); the dashboard reads them from it.
+ */
+export const METRICS_NAMESPACE = 'OrderEvents';
+
+/**
+ * The consumer services. All receive `order.placed`; high-value only orders with data.total >=
+ * {@link HIGH_VALUE_THRESHOLD}.
  * Idempotency expiry = queue retention (4 d) + DLQ retention (14 d) = 18 d, see
  * {@link redeliveryHorizonSeconds}.
  */
-export const SERVICES: readonly ServiceConfig[] = [
+const SERVICE_LIST = [
   {
-    name: 'email',
+    name: EMAIL_SERVICE,
     entry: 'lambdas/email/handler.ts',
     batchSize: 10,
     maxBatchingWindowSeconds: 1,
@@ -149,7 +160,7 @@ export const SERVICES: readonly ServiceConfig[] = [
     fifoProfile: { maxBatchingWindowSeconds: 0 },
   },
   {
-    name: 'inventory',
+    name: INVENTORY_SERVICE,
     entry: 'lambdas/inventory/handler.ts',
     batchSize: 10,
     maxBatchingWindowSeconds: 0,
@@ -162,7 +173,7 @@ export const SERVICES: readonly ServiceConfig[] = [
     alarms: { queueDepth: 200, ageOfOldestMessageSeconds: 300 },
   },
   {
-    name: 'analytics',
+    name: ANALYTICS_SERVICE,
     entry: 'lambdas/analytics/handler.ts',
     batchSize: 100,
     maxBatchingWindowSeconds: 5,
@@ -177,11 +188,11 @@ export const SERVICES: readonly ServiceConfig[] = [
     fifoProfile: { batchSize: 10, maxBatchingWindowSeconds: 0 },
   },
   {
-    name: 'high-value',
+    name: HIGH_VALUE_SERVICE,
     entry: 'lambdas/high-value/handler.ts',
     filterPolicy: {
       eventType: { kind: 'string', allowlist: ['order.placed'] },
-      'data.total': { kind: 'numeric', greaterThanOrEqualTo: 100 },
+      'data.total': { kind: 'numeric', greaterThanOrEqualTo: HIGH_VALUE_THRESHOLD },
     },
     batchSize: 5,
     maxBatchingWindowSeconds: 0,
@@ -196,7 +207,7 @@ export const SERVICES: readonly ServiceConfig[] = [
   {
     // Keeps every event by the time it occurred, for `order-events replay` on a standard topic
     // (lambdas/archive). Its effect table is the archive; items expire after ARCHIVE_RETENTION_DAYS.
-    name: 'archive',
+    name: ARCHIVE_SERVICE,
     entry: 'lambdas/archive/handler.ts',
     batchSize: 10,
     maxBatchingWindowSeconds: 0,
@@ -209,10 +220,24 @@ export const SERVICES: readonly ServiceConfig[] = [
     effectTtlAttribute: 'expiresAt',
     alarms: { queueDepth: 500, ageOfOldestMessageSeconds: 300 },
   },
-];
+] as const satisfies readonly ServiceConfig[];
+
+/** A consumer service's name (one of {@link SERVICES}). */
+export type ServiceName = (typeof SERVICE_LIST)[number]['name'];
+
+/** The consumer services (see above), each typed as a {@link ServiceConfig} with its literal name. */
+export const SERVICES: readonly (ServiceConfig & { readonly name: ServiceName })[] = SERVICE_LIST;
 
 /** How the order API authenticates callers. */
 export type ApiAuthorization = 'iam' | 'none';
+
+/** The stage `cdk synth` builds without `-c stage=…`. */
+export const DEFAULT_STAGE = 'dev';
+
+/** The stack of a stage: `OrderEvents-<stage>` (each name in it carries the stage, so stages coexist). */
+export function stackName(stage: string = DEFAULT_STAGE): string {
+  return `OrderEvents-${stage}`;
+}
 
 /** Stage-level settings, resolved from CDK context by {@link stageSettingsFromContext}. */
 export interface StageSettings {
@@ -257,7 +282,7 @@ function contextNumber(node: ContextReader, key: string, fallback: number): numb
 
 /** Reads stage settings from context (`-c stage=prod -c alarmEmail=ops@example.com`). */
 export function stageSettingsFromContext(node: ContextReader): StageSettings {
-  const stage = contextString(node, 'stage') ?? 'dev';
+  const stage = contextString(node, 'stage') ?? DEFAULT_STAGE;
   const prod = stage === 'prod';
   const auth = contextString(node, 'apiAuth');
   const alarmEmail = contextString(node, 'alarmEmail');
@@ -329,7 +354,6 @@ export class ConfigValidationError extends OrderEventsError {
       `Invalid order-events configuration (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n${problems.map((p) => `  - ${p}`).join('\n')}`,
       options,
     );
-    this.name = 'ConfigValidationError';
     this.problems = problems;
   }
 }

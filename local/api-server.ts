@@ -8,7 +8,8 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import type { LocalHttpRoute } from './deployer.ts';
+import type { LocalHttpRoute } from './deploy/deployment.ts';
+import { LOCAL_ACCOUNT_ID } from './emulators.ts';
 import type { FunctionHost } from './function-host.ts';
 
 /** Resolves the function host that serves a route. */
@@ -162,7 +163,7 @@ function toEvent(
     headers,
     ...(Object.keys(query).length > 0 ? { queryStringParameters: query } : {}),
     requestContext: {
-      accountId: '000000000000',
+      accountId: LOCAL_ACCOUNT_ID,
       apiId: 'local',
       domainName: headers.host ?? '127.0.0.1',
       domainPrefix: 'local',

@@ -45,8 +45,11 @@ interface Manifest {
   >;
 }
 
-/** Loads `stackName` from the assembly at `assemblyDir` (default `cdk.out`). */
-export function readStackArtifact(stackName: string, assemblyDir = 'cdk.out'): StackArtifact {
+/**
+ * Loads a stack from the assembly at `assemblyDir` (default `cdk.out`): `stackName`, or the
+ * assembly's only stack when no name is given (an assembly with several stacks must name one).
+ */
+export function readStackArtifact(stackName: string | undefined, assemblyDir = 'cdk.out'): StackArtifact {
   const dir = resolve(assemblyDir);
   const manifestPath = join(dir, 'manifest.json');
   if (!existsSync(manifestPath)) {
@@ -56,16 +59,22 @@ export function readStackArtifact(stackName: string, assemblyDir = 'cdk.out'): S
   const artifacts = Object.entries(manifest.artifacts ?? {}).filter(
     ([, a]) => a.type === 'aws:cloudformation:stack',
   );
-  const found = artifacts.find(([id, a]) => (a.properties?.stackName ?? id) === stackName);
-  if (found === undefined) {
-    const names = artifacts.map(([id, a]) => a.properties?.stackName ?? id).join(', ');
-    throw new CloudAssemblyError(`stack ${stackName} not in ${manifestPath} (found: ${names || 'none'})`);
+  const stacks = artifacts.map(([id, a]) => ({ name: a.properties?.stackName ?? id, artifact: a }));
+  const names = stacks.map((stack) => stack.name).join(', ') || 'none';
+  if (stackName === undefined && stacks.length !== 1) {
+    throw new CloudAssemblyError(
+      `${manifestPath} has ${stacks.length} stacks (${names}): name the one to deploy`,
+    );
   }
-  const templateFile = found[1].properties?.templateFile;
-  if (templateFile === undefined) throw new CloudAssemblyError(`stack ${stackName} has no templateFile`);
+  const found = stacks.find((stack) => stackName === undefined || stack.name === stackName);
+  if (found === undefined) {
+    throw new CloudAssemblyError(`stack ${stackName} not in ${manifestPath} (found: ${names})`);
+  }
+  const templateFile = found.artifact.properties?.templateFile;
+  if (templateFile === undefined) throw new CloudAssemblyError(`stack ${found.name} has no templateFile`);
   const templatePath = join(dir, templateFile);
   const template = JSON.parse(readFileSync(templatePath, 'utf8')) as Template;
-  return { stackName, assemblyDir: dir, templatePath, template };
+  return { stackName: found.name, assemblyDir: dir, templatePath, template };
 }
 
 /**

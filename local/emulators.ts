@@ -164,8 +164,8 @@ export async function startEmulators(options: StartEmulatorsOptions = {}): Promi
   }
 }
 
-/** Stops every emulator this process started (used by signal handlers and test teardown). */
-export async function stopAllEmulators(): Promise<void> {
+/** Stops every emulator this process started (on SIGINT / SIGTERM). */
+async function stopAllEmulators(): Promise<void> {
   await Promise.allSettled([...running].map((emulators) => emulators.stop()));
 }
 

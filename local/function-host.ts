@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { Worker } from 'node:worker_threads';
-import type { LocalFunction } from './deployer.ts';
+import type { LocalFunction } from './deploy/deployment.ts';
 import { LocalRuntimeError } from './errors.ts';
 import type { InvokeMessage, LambdaWorkerData, ResultMessage } from './lambda-worker.ts';
 

@@ -60,7 +60,7 @@ export class UnresolvableIntrinsicError extends LocalRuntimeError {
 
 /**
  * Resolves every intrinsic inside `value`. `location` names the resource/property for errors,
- * e.g. `EmailFunction52F369C4.Properties.Environment`.
+ * e.g. `WorkerFunction52F369C4.Properties.Environment`.
  */
 export function resolveValue(value: TemplateValue, scope: ResolveScope, location: string): ResolvedValue {
   if (Array.isArray(value)) {

@@ -4,7 +4,8 @@
  * tests and the benchmarks, so all three exercise exactly the same path.
  */
 import { type LocalApiServer, startApiServer } from './api-server.ts';
-import { type DeployLocalOptions, deployLocal, type LocalDeployment } from './deployer.ts';
+import { deployLocal } from './deploy/deploy-local.ts';
+import type { DeployLocalOptions, LocalDeployment } from './deploy/deployment.ts';
 import { type Emulators, startEmulators } from './emulators.ts';
 import { type EndpointProxy, type EndpointProxyOptions, startEndpointProxy } from './endpoint-proxy.ts';
 import { LocalRunner, type LocalRunnerOptions, type PrewarmReport } from './runner.ts';

@@ -14,8 +14,8 @@ import {
   SQSClient,
 } from '@aws-sdk/client-sqs';
 import type { SQSEvent, SQSRecord, SQSRecordAttributes } from 'aws-lambda';
-import type { LocalDeployment, LocalEventSourceMapping } from './deployer.ts';
-import type { Emulators } from './emulators.ts';
+import type { LocalDeployment, LocalEventSourceMapping } from './deploy/deployment.ts';
+import { type Emulators, LOCAL_ACCOUNT_ID } from './emulators.ts';
 import { LocalRuntimeError } from './errors.ts';
 import { FunctionHost, InvocationError, type OutputLine } from './function-host.ts';
 import { MetricsSink } from './metrics-sink.ts';
@@ -189,8 +189,8 @@ export class LocalRunner {
   }
 
   /**
-   * Starts the mapping(s) of a function, a mapping logical id, or a queue/function name fragment
-   * (e.g. `HighValue`). Returns how many were started.
+   * Starts the mapping(s) of a function (logical id or name), a mapping (logical id), or a queue
+   * (a fragment of its URL). Returns how many were started.
    */
   start(selector: string): number {
     const selected = this.select(selector);
@@ -205,13 +205,11 @@ export class LocalRunner {
     return selected.length;
   }
 
-  /** Stats of every mapping, keyed by the function's SERVICE_NAME (or its logical id). */
+  /** Stats of every mapping, keyed by the mapping's logical id. */
   stats(): Record<string, MappingStats & { running: boolean }> {
     const out: Record<string, MappingStats & { running: boolean }> = {};
     for (const consumer of this.consumers.values()) {
-      const fn = this.hosts.get(consumer.mapping.functionLogicalId)?.fn;
-      const key = fn?.environment.SERVICE_NAME ?? consumer.mapping.logicalId;
-      out[key] = { ...consumer.stats, running: consumer.running };
+      out[consumer.mapping.logicalId] = { ...consumer.stats, running: consumer.running };
     }
     return out;
   }
@@ -232,7 +230,6 @@ export class LocalRunner {
       return (
         c.mapping.logicalId === selector ||
         c.mapping.functionLogicalId === selector ||
-        fn?.environment.SERVICE_NAME === selector ||
         fn?.name === selector ||
         c.mapping.queueUrl.includes(selector)
       );
@@ -413,7 +410,7 @@ export function toRecord(message: Message, queueArn: string, region: string): SQ
   const attributes: Record<string, string> = {
     ApproximateReceiveCount: system.ApproximateReceiveCount ?? '1',
     SentTimestamp: system.SentTimestamp ?? String(Date.now()),
-    SenderId: system.SenderId ?? '000000000000',
+    SenderId: system.SenderId ?? LOCAL_ACCOUNT_ID,
     ApproximateFirstReceiveTimestamp: system.ApproximateFirstReceiveTimestamp ?? String(Date.now()),
   };
   for (const key of [

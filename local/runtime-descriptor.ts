@@ -1,13 +1,13 @@
 /**
- * The file a running embedded runtime (`npm start -- --keep`) leaves behind so that other processes
- * — the `order-events` CLI, scripts — can reach it: its emulator endpoints, region, stack name and
+ * The file a running embedded runtime leaves behind (when its host asks for it) so that other
+ * processes — an operator CLI, scripts — can reach it: its emulator endpoints, region, stack name and
  * resolved stack outputs, and the pid that serves them. Removed again when that process stops.
  */
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { LocalRuntimeError } from './errors.ts';
 
-/** Where `npm start -- --keep` writes the descriptor (relative to the repository root). */
+/** Where the descriptor is written unless the host says otherwise (relative to the working directory). */
 export const RUNTIME_DESCRIPTOR_FILE = '.local/runtime.json';
 
 /** Contents of the descriptor file. */
@@ -87,11 +87,11 @@ export function readRuntimeDescriptor(path = RUNTIME_DESCRIPTOR_FILE): RuntimeDe
     typeof parsed.outputs !== 'object' ||
     parsed.outputs === null
   ) {
-    throw new RuntimeDescriptorError(`${absolute} is not an order-events runtime descriptor (version 1)`);
+    throw new RuntimeDescriptorError(`${absolute} is not an embedded runtime descriptor (version 1)`);
   }
   if (!alive(parsed.pid)) {
     throw new RuntimeDescriptorError(
-      `the embedded runtime of ${absolute} (pid ${parsed.pid}) is not running any more (start one with \`npm start -- --keep\`)`,
+      `the embedded runtime of ${absolute} (pid ${parsed.pid}) is not running any more`,
     );
   }
   return parsed as RuntimeDescriptor;

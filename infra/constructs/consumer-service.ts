@@ -14,6 +14,7 @@ import {
   DLQ_RETENTION_SECONDS,
   effectiveVisibilityTimeoutSeconds,
   type FilterPolicy,
+  METRICS_NAMESPACE,
   type ServiceConfig,
 } from '../config.ts';
 import { ServiceAlarms } from './service-alarms.ts';
@@ -229,7 +230,7 @@ export class ConsumerService extends Construct {
       environment: {
         SERVICE_NAME: service.name,
         POWERTOOLS_SERVICE_NAME: service.name,
-        POWERTOOLS_METRICS_NAMESPACE: 'OrderEvents',
+        POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
         POWERTOOLS_LOG_LEVEL: 'INFO',
         IDEMPOTENCY_TABLE_NAME: props.idempotencyTable.tableName,
         IDEMPOTENCY_EXPIRY_SECONDS: String(service.idempotencyExpirySeconds),

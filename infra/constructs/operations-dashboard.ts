@@ -1,17 +1,18 @@
 import { Duration } from 'aws-cdk-lib';
+import type { IHttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
 import {
   type Alarm,
   AlarmStatusWidget,
   Dashboard,
   GraphWidget,
-  Metric,
   TextWidget,
 } from 'aws-cdk-lib/aws-cloudwatch';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { snsTopicMetric } from './topic-delivery-alarms.ts';
+import { METRIC } from '../../lambdas/shared/consumer.ts';
+import { metricFactory } from '../metric-factory.ts';
 
 /** What the dashboard shows of one consumer service. */
 export interface DashboardService {
@@ -33,21 +34,15 @@ export interface OperationsDashboardProps {
   readonly topic: ITopic;
   /** The consumer services, one row each. */
   readonly services: readonly DashboardService[];
-  /** The order API function. */
+  /** The order API and its function. */
+  readonly api: IHttpApi;
   readonly apiFunction: IFunction;
   /**
    * Alarms shown in an alarm-status widget at the top.
    * @default []
    */
   readonly alarms?: readonly Alarm[];
-  /**
-   * Namespace of the Powertools metrics.
-   * @default 'OrderEvents'
-   */
-  readonly metricsNamespace?: string;
 }
-
-const PERIOD = Duration.minutes(1);
 
 /**
  * One CloudWatch dashboard for the whole fan-out: alarm states, the topic, the API, then one row per
@@ -60,7 +55,6 @@ export class OperationsDashboard extends Construct {
 
   constructor(scope: Construct, id: string, props: OperationsDashboardProps) {
     super(scope, id);
-    const namespace = props.metricsNamespace ?? 'OrderEvents';
     this.dashboard = new Dashboard(this, 'Dashboard', { defaultInterval: Duration.hours(3) });
     const alarms = props.alarms ?? [];
     if (alarms.length > 0) {
@@ -82,76 +76,52 @@ export class OperationsDashboard extends Construct {
               'NumberOfNotificationsRedrivenToDlq',
               'NumberOfNotificationsFailedToRedriveToDlq',
             ] as const
-          ).map((name) => snsTopicMetric(props.topic, name, { period: PERIOD })),
+          ).map((name) => metricFactory.topic(props.topic, name)),
         ],
       }),
       new GraphWidget({
-        title: 'Order API function',
+        title: 'Order API',
         width: 12,
         left: [
-          props.apiFunction.metricInvocations({ period: PERIOD }),
-          props.apiFunction.metricErrors({ period: PERIOD }),
-          props.apiFunction.metricThrottles({ period: PERIOD }),
+          metricFactory.functionInvocations(props.apiFunction),
+          metricFactory.functionErrors(props.apiFunction),
+          metricFactory.functionThrottles(props.apiFunction),
+          metricFactory.httpApiServerErrors(props.api),
         ],
-        right: [props.apiFunction.metricDuration({ period: PERIOD, statistic: 'p99' })],
+        right: [metricFactory.functionDurationP99(props.apiFunction)],
       }),
     );
     for (const s of props.services) {
-      const custom = (metricName: string): Metric =>
-        new Metric({
-          namespace,
-          metricName,
-          dimensionsMap: { service: s.name },
-          statistic: 'Sum',
-          period: PERIOD,
-        });
       this.dashboard.addWidgets(new TextWidget({ markdown: `### ${s.name}`, width: 24, height: 1 }));
       this.dashboard.addWidgets(
         new GraphWidget({
           title: `${s.name}: queue`,
           width: 6,
-          left: [
-            s.queue.metricApproximateNumberOfMessagesVisible({ period: PERIOD, statistic: 'Maximum' }),
-            s.queue.metricApproximateNumberOfMessagesNotVisible({ period: PERIOD, statistic: 'Maximum' }),
-          ],
-          right: [s.queue.metricApproximateAgeOfOldestMessage({ period: PERIOD, statistic: 'Maximum' })],
+          left: [metricFactory.queueVisible(s.queue), metricFactory.queueInFlight(s.queue)],
+          right: [metricFactory.queueOldestAge(s.queue)],
         }),
         new GraphWidget({
           title: `${s.name}: dead letters`,
           width: 6,
           left: [
-            s.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
-              period: PERIOD,
-              statistic: 'Maximum',
-              label: 'DLQ',
-            }),
-            s.subscriptionDeadLetterQueue.metricApproximateNumberOfMessagesVisible({
-              period: PERIOD,
-              statistic: 'Maximum',
-              label: 'subscription DLQ',
-            }),
+            metricFactory.queueVisible(s.deadLetterQueue, { label: 'DLQ' }),
+            metricFactory.queueVisible(s.subscriptionDeadLetterQueue, { label: 'subscription DLQ' }),
           ],
         }),
         new GraphWidget({
           title: `${s.name}: function`,
           width: 6,
           left: [
-            s.function.metricInvocations({ period: PERIOD }),
-            s.function.metricErrors({ period: PERIOD }),
-            s.function.metricThrottles({ period: PERIOD }),
+            metricFactory.functionInvocations(s.function),
+            metricFactory.functionErrors(s.function),
+            metricFactory.functionThrottles(s.function),
           ],
-          right: [s.function.metricDuration({ period: PERIOD, statistic: 'p99' })],
+          right: [metricFactory.functionDurationP99(s.function)],
         }),
         new GraphWidget({
           title: `${s.name}: records`,
           width: 6,
-          left: [
-            custom('processed'),
-            custom('duplicate'),
-            custom('skipped'),
-            custom('failed'),
-            custom('poisoned'),
-          ],
+          left: Object.values(METRIC).map((name) => metricFactory.serviceCount(s.name, name)),
         }),
       );
     }

@@ -10,7 +10,8 @@ import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import type { ApiAuthorization } from '../config.ts';
+import { type ApiAuthorization, METRICS_NAMESPACE } from '../config.ts';
+import { metricFactory } from '../metric-factory.ts';
 import { ServiceFunction } from './service-function.ts';
 
 /** Properties of {@link OrderApi}. */
@@ -100,7 +101,7 @@ export class OrderApi extends Construct {
       environment: {
         TOPIC_ARN: props.topic.topicArn,
         POWERTOOLS_SERVICE_NAME: 'order-api',
-        POWERTOOLS_METRICS_NAMESPACE: 'OrderEvents',
+        POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
         POWERTOOLS_LOG_LEVEL: 'INFO',
         MAX_BODY_BYTES: String(props.maxBodyBytes ?? 65_536),
       },
@@ -162,7 +163,6 @@ export class OrderApi extends Construct {
 
     const alarms: Alarm[] = [];
     if (props.alarmTopic !== undefined) {
-      const minute = Duration.minutes(1);
       const common = {
         threshold: 0,
         evaluationPeriods: 1,
@@ -172,12 +172,12 @@ export class OrderApi extends Construct {
       alarms.push(
         new Alarm(this, 'FunctionErrors', {
           ...common,
-          metric: this.handler.function.metricErrors({ period: minute, statistic: 'Sum' }),
+          metric: metricFactory.functionErrors(this.handler.function),
           alarmDescription: 'order-events order-api: failed invocations (callers get 5xx)',
         }),
         new Alarm(this, 'ServerErrors', {
           ...common,
-          metric: this.api.metricServerError({ period: minute, statistic: 'Sum' }),
+          metric: metricFactory.httpApiServerErrors(this.api),
           alarmDescription: 'order-events order-api: 5xx answers (publish failures, timeouts)',
         }),
       );

@@ -1,4 +1,3 @@
-import { Duration } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, type Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
@@ -6,6 +5,7 @@ import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { AlarmThresholds } from '../config.ts';
+import { metricFactory } from '../metric-factory.ts';
 
 /** Properties of {@link ServiceAlarms}. */
 export interface ServiceAlarmsProps {
@@ -24,8 +24,6 @@ export interface ServiceAlarmsProps {
   /** Every alarm's ALARM and OK action. */
   readonly alarmTopic: ITopic;
 }
-
-const MINUTE = Duration.minutes(1);
 
 /**
  * The alarms of one consumer service, each notifying the ops topic on ALARM and OK. Missing data is
@@ -71,7 +69,7 @@ export class ServiceAlarms extends Construct {
 
     this.queueDepth = make(
       'QueueDepth',
-      props.queue.metricApproximateNumberOfMessagesVisible({ period: MINUTE, statistic: 'Maximum' }),
+      metricFactory.queueVisible(props.queue),
       props.thresholds.queueDepth,
       `more than ${props.thresholds.queueDepth} messages waiting (consumer behind or stopped)`,
       5,
@@ -79,7 +77,7 @@ export class ServiceAlarms extends Construct {
     );
     this.ageOfOldestMessage = make(
       'AgeOfOldestMessage',
-      props.queue.metricApproximateAgeOfOldestMessage({ period: MINUTE, statistic: 'Maximum' }),
+      metricFactory.queueOldestAge(props.queue),
       props.thresholds.ageOfOldestMessageSeconds,
       `oldest message older than ${props.thresholds.ageOfOldestMessageSeconds} s`,
       2,
@@ -87,31 +85,25 @@ export class ServiceAlarms extends Construct {
     );
     this.deadLetterQueueDepth = make(
       'DlqDepth',
-      props.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
-        period: MINUTE,
-        statistic: 'Maximum',
-      }),
+      metricFactory.queueVisible(props.deadLetterQueue),
       0,
       'messages in the DLQ (poison or exhausted retries): inspect, fix, redrive',
     );
     this.subscriptionDeadLetterQueueDepth = make(
       'SubscriptionDlqDepth',
-      props.subscriptionDeadLetterQueue.metricApproximateNumberOfMessagesVisible({
-        period: MINUTE,
-        statistic: 'Maximum',
-      }),
+      metricFactory.queueVisible(props.subscriptionDeadLetterQueue),
       0,
       'messages in the subscription DLQ (SNS could not deliver to the queue: policy or key problem)',
     );
     this.functionErrors = make(
       'FunctionErrors',
-      props.function.metricErrors({ period: MINUTE, statistic: 'Sum' }),
+      metricFactory.functionErrors(props.function),
       0,
       'failed invocations (timeout or crash; the whole batch is retried)',
     );
     this.functionThrottles = make(
       'FunctionThrottles',
-      props.function.metricThrottles({ period: MINUTE, statistic: 'Sum' }),
+      metricFactory.functionThrottles(props.function),
       0,
       'throttled invocations (account concurrency exhausted)',
     );

@@ -7,12 +7,15 @@ import { Construct } from 'constructs';
 
 /**
  * Bundling shared by every function (the local runner imports `cdk.out/<asset>/index.mjs`):
- * ESM, minified, external source maps, AWS SDK v3 left to the runtime, and a banner that defines
- * `require` so CommonJS dependencies bundled into ESM can still `require('node:…')`.
+ * ESM, minified but keeping class and function names (errors take their `name` from their class,
+ * and logs and DLQ attributes show it), external source maps, AWS SDK v3 left to the runtime, and
+ * a banner that defines `require` so CommonJS dependencies bundled into ESM can still
+ * `require('node:…')`.
  */
 export const BUNDLING: BundlingOptions = {
   format: OutputFormat.ESM,
   minify: true,
+  keepNames: true,
   sourceMap: true,
   sourcesContent: false,
   target: 'node24',

@@ -1,43 +1,8 @@
-import { Duration } from 'aws-cdk-lib';
-import {
-  Alarm,
-  ComparisonOperator,
-  Metric,
-  type MetricOptions,
-  TreatMissingData,
-} from 'aws-cdk-lib/aws-cloudwatch';
+import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-
-/** SNS topic metrics the alarms and the dashboard read. */
-export type SnsTopicMetricName =
-  | 'NumberOfMessagesPublished'
-  | 'NumberOfNotificationsDelivered'
-  | 'NumberOfNotificationsFailed'
-  | 'NumberOfNotificationsFilteredOut-MessageAttributes'
-  | 'NumberOfNotificationsRedrivenToDlq'
-  | 'NumberOfNotificationsFailedToRedriveToDlq';
-
-/**
- * The one factory of AWS/SNS topic metrics (alarms and dashboard use the same definition: Sum per
- * minute). SNS publishes these with the `TopicName` dimension only: there is no per-subscription
- * dimension, so a failed delivery is attributed to a subscription by its subscription DLQ's depth.
- */
-export function snsTopicMetric(
-  topic: ITopic,
-  metricName: SnsTopicMetricName,
-  options: MetricOptions = {},
-): Metric {
-  return new Metric({
-    namespace: 'AWS/SNS',
-    metricName,
-    dimensionsMap: { TopicName: topic.topicName },
-    statistic: 'Sum',
-    period: Duration.minutes(1),
-    ...options,
-  });
-}
+import { metricFactory } from '../metric-factory.ts';
 
 /** Properties of {@link TopicDeliveryAlarms}. */
 export interface TopicDeliveryAlarmsProps {
@@ -73,13 +38,13 @@ export class TopicDeliveryAlarms extends Construct {
     };
     this.notificationsFailed = new Alarm(this, 'NotificationsFailed', {
       ...common,
-      metric: snsTopicMetric(props.topic, 'NumberOfNotificationsFailed'),
+      metric: metricFactory.topic(props.topic, 'NumberOfNotificationsFailed'),
       alarmDescription:
         'order-events topic: deliveries to a subscription failed (see which subscription DLQ grows; queue policy or key problem)',
     });
     this.failedToRedriveToDlq = new Alarm(this, 'FailedToRedriveToDlq', {
       ...common,
-      metric: snsTopicMetric(props.topic, 'NumberOfNotificationsFailedToRedriveToDlq'),
+      metric: metricFactory.topic(props.topic, 'NumberOfNotificationsFailedToRedriveToDlq'),
       alarmDescription:
         'order-events topic: failed deliveries could not be written to the subscription DLQ either: messages LOST for that subscriber',
     });

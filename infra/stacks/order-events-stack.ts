@@ -12,6 +12,7 @@ import {
   type ServiceConfig,
   type StageSettings,
   serviceProfile,
+  stackName,
   stageSettingsFromContext,
   validateConfig,
 } from '../config.ts';
@@ -137,6 +138,7 @@ export class OrderEventsStack extends Stack {
     ];
     this.dashboard = new OperationsDashboard(this, 'Dashboard', {
       topic: this.topic.topic,
+      api: this.orderApi.api,
       apiFunction: this.orderApi.handler.function,
       alarms,
       services: [...consumers].map(([name, c]) => ({
@@ -194,7 +196,7 @@ export interface BuildAppOptions {
 export function buildApp(options: BuildAppOptions = {}): { app: App; stack: OrderEventsStack } {
   const app = new App(options.appProps);
   const settings: StageSettings = { ...stageSettingsFromContext(app.node), ...options.settings };
-  const stack = new OrderEventsStack(app, `OrderEvents-${settings.stage}`, {
+  const stack = new OrderEventsStack(app, stackName(settings.stage), {
     settings,
     ...(options.services === undefined ? {} : { services: options.services }),
     description: `order-events (${settings.stage}): SNS + SQS fan-out reference implementation`,

@@ -1,7 +1,7 @@
 /** DynamoDB implementation of the analytics port (item shapes: see docs/contract.md). */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { writeEffectOnce } from '../shared/effects.ts';
-import type { DailyTotalsPort } from './analytics.ts';
+import { ANALYTICS_SERVICE, type DailyTotalsPort } from './analytics.ts';
 
 /** Key of a day's totals item. */
 export const dayKey = (day: string) => ({ pk: `DAY#${day}`, sk: 'TOTALS' });
@@ -17,7 +17,7 @@ export function dynamoDailyTotals(db: DynamoDBDocumentClient, tableName: string)
   return {
     add: (eventId, day, orders, revenue) =>
       writeEffectOnce(db, {
-        service: 'analytics',
+        service: ANALYTICS_SERVICE,
         eventId,
         tableName,
         // No `orders`/`revenue` attributes here: readers sum those over the table.

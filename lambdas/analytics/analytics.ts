@@ -2,6 +2,12 @@
 import type { OrderPlaced } from '../shared/contract.ts';
 import type { EffectOutcome } from '../shared/effects.ts';
 
+/**
+ * This service's name: its SERVICE_NAME, idempotency key prefix, metrics dimension and stack output
+ * prefix. infra/config.ts deploys the service under it; the handler checks SERVICE_NAME against it.
+ */
+export const ANALYTICS_SERVICE = 'analytics';
+
 /** Storage of per-day counters. */
 export interface DailyTotalsPort {
   /**

@@ -4,7 +4,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { readConsumerConfig } from '../shared/config.ts';
 import { createSqsConsumer } from '../shared/consumer.ts';
 import { dynamoDailyTotals } from './adapters.ts';
-import { recordOrderTotals } from './analytics.ts';
+import { ANALYTICS_SERVICE, recordOrderTotals } from './analytics.ts';
 
 const config = readConsumerConfig();
 const dynamodb = new DynamoDBClient({});
@@ -12,7 +12,7 @@ const totals = dynamoDailyTotals(DynamoDBDocumentClient.from(dynamodb), config.e
 
 /** SQS event source handler (ReportBatchItemFailures). */
 export const handler = createSqsConsumer({
-  service: 'analytics',
+  service: ANALYTICS_SERVICE,
   config,
   dynamodb,
   handle: (event) => recordOrderTotals(event, totals),

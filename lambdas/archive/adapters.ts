@@ -1,7 +1,7 @@
 /** DynamoDB implementation of the archive port over the archive service's effect table. */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { writeEffectOnce } from '../shared/effects.ts';
-import type { ArchivedEvent, EventArchivePort } from './archive.ts';
+import { ARCHIVE_SERVICE, type ArchivedEvent, type EventArchivePort } from './archive.ts';
 
 /**
  * Key of an archived event: one partition per UTC day of `occurredAt`, sorted by time then eventId,
@@ -24,7 +24,7 @@ export function dynamoEventArchive(db: DynamoDBDocumentClient, tableName: string
   return {
     put: (entry: ArchivedEvent) =>
       writeEffectOnce(db, {
-        service: 'archive',
+        service: ARCHIVE_SERVICE,
         eventId: entry.eventId,
         tableName,
         marker: { ...archiveKey(entry.occurredAt, entry.eventId), ...entry },

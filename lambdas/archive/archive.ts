@@ -7,6 +7,12 @@ import { type OrderPlaced, orderPlacedAttributes } from '../shared/contract.ts';
 import type { EffectOutcome } from '../shared/effects.ts';
 
 /**
+ * This service's name: its SERVICE_NAME, idempotency key prefix, metrics dimension and stack output
+ * prefix. infra/config.ts deploys the service under it; the handler checks SERVICE_NAME against it.
+ */
+export const ARCHIVE_SERVICE = 'archive';
+
+/**
  * Days an archived event is kept (and the SNS ArchivePolicy of a FIFO topic): the window a replay
  * can reach back. Below every idempotency expiry (validated at synth), so a replayed event that was
  * processed already is still recognised as a duplicate unless the replay asks to reprocess it.

@@ -4,7 +4,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { readConsumerConfig } from '../shared/config.ts';
 import { createSqsConsumer } from '../shared/consumer.ts';
 import { dynamoEventArchive } from './adapters.ts';
-import { archiveEvent } from './archive.ts';
+import { ARCHIVE_SERVICE, archiveEvent } from './archive.ts';
 
 const config = readConsumerConfig();
 const dynamodb = new DynamoDBClient({});
@@ -12,7 +12,7 @@ const archive = dynamoEventArchive(DynamoDBDocumentClient.from(dynamodb), config
 
 /** SQS event source handler (ReportBatchItemFailures). */
 export const handler = createSqsConsumer({
-  service: 'archive',
+  service: ARCHIVE_SERVICE,
   config,
   dynamodb,
   handle: (event) => archiveEvent(event, archive),

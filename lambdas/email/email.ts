@@ -7,6 +7,12 @@
 import type { OrderPlaced } from '../shared/contract.ts';
 import type { EffectOutcome } from '../shared/effects.ts';
 
+/**
+ * This service's name: its SERVICE_NAME, idempotency key prefix, metrics dimension and stack output
+ * prefix. infra/config.ts deploys the service under it; the handler checks SERVICE_NAME against it.
+ */
+export const EMAIL_SERVICE = 'email';
+
 /** An email to send. */
 export interface EmailMessage {
   readonly to: string;

@@ -5,7 +5,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { readConsumerConfig } from '../shared/config.ts';
 import { createSqsConsumer } from '../shared/consumer.ts';
 import { dynamoOutbox, recordOnlyTransport, sesTransport } from './adapters.ts';
-import { sendOrderConfirmation } from './email.ts';
+import { EMAIL_SERVICE, sendOrderConfirmation } from './email.ts';
 
 const config = readConsumerConfig();
 const dynamodb = new DynamoDBClient({});
@@ -17,7 +17,7 @@ const ports = {
 
 /** SQS event source handler (ReportBatchItemFailures). */
 export const handler = createSqsConsumer({
-  service: 'email',
+  service: EMAIL_SERVICE,
   config,
   dynamodb,
   handle: (event) => sendOrderConfirmation(event, ports),

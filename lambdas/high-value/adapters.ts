@@ -1,7 +1,7 @@
 /** DynamoDB implementation of the high-value port (item shape: see docs/contract.md). */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { writeEffectOnce } from '../shared/effects.ts';
-import type { ReviewPort } from './high-value.ts';
+import { HIGH_VALUE_SERVICE, type ReviewPort } from './high-value.ts';
 
 /** Key of the review case an event opens (deterministic: the event can open only this one). */
 export const reviewKey = (orderId: string, eventId: string) => ({
@@ -17,7 +17,7 @@ export function dynamoReviewPort(db: DynamoDBDocumentClient, tableName: string):
   return {
     open: (c) =>
       writeEffectOnce(db, {
-        service: 'high-value',
+        service: HIGH_VALUE_SERVICE,
         eventId: c.eventId,
         tableName,
         marker: {

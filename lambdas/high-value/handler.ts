@@ -4,7 +4,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { readConsumerConfig } from '../shared/config.ts';
 import { createSqsConsumer } from '../shared/consumer.ts';
 import { dynamoReviewPort } from './adapters.ts';
-import { openReviewCase } from './high-value.ts';
+import { HIGH_VALUE_SERVICE, openReviewCase } from './high-value.ts';
 
 const config = readConsumerConfig();
 const dynamodb = new DynamoDBClient({});
@@ -12,7 +12,7 @@ const reviews = dynamoReviewPort(DynamoDBDocumentClient.from(dynamodb), config.e
 
 /** SQS event source handler (ReportBatchItemFailures). */
 export const handler = createSqsConsumer({
-  service: 'high-value',
+  service: HIGH_VALUE_SERVICE,
   config,
   dynamodb,
   handle: (event) => openReviewCase(event, reviews),

@@ -3,8 +3,14 @@ import type { OrderPlaced } from '../shared/contract.ts';
 import type { EffectOutcome, RecordOutcome } from '../shared/effects.ts';
 
 /**
- * Orders with a total at or above this amount are reviewed. The subscription filter policy
- * (`data.total >= 100` on the message body) already selects them; the function checks again so a
+ * This service's name: its SERVICE_NAME, idempotency key prefix, metrics dimension and stack output
+ * prefix. infra/config.ts deploys the service under it; the handler checks SERVICE_NAME against it.
+ */
+export const HIGH_VALUE_SERVICE = 'high-value';
+
+/**
+ * Orders with a total at or above this amount are reviewed. The subscription filter policy built
+ * from it (infra/config.ts: `data.total >=` this, on the message body) already selects them; the function checks again so a
  * loosened filter cannot open cases for small orders.
  */
 export const HIGH_VALUE_THRESHOLD = 100;

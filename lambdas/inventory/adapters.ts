@@ -1,7 +1,7 @@
 /** DynamoDB implementation of the inventory port (item shapes: see docs/contract.md). */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { EffectCancelledError, writeEffectOnce } from '../shared/effects.ts';
-import type { StockPort } from './inventory.ts';
+import { INVENTORY_SERVICE, type StockPort } from './inventory.ts';
 
 /** Key of a SKU's stock item. */
 export const stockKey = (sku: string) => ({ pk: `SKU#${sku}`, sk: 'STOCK' });
@@ -25,7 +25,7 @@ export function dynamoStockPort(db: DynamoDBDocumentClient, tableName: string): 
     async commit(ref, plan) {
       try {
         const outcome = await writeEffectOnce(db, {
-          service: 'inventory',
+          service: INVENTORY_SERVICE,
           eventId: ref.eventId,
           tableName,
           marker: {

@@ -4,7 +4,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { readConsumerConfig } from '../shared/config.ts';
 import { createSqsConsumer } from '../shared/consumer.ts';
 import { dynamoStockPort } from './adapters.ts';
-import { reserveInventory } from './inventory.ts';
+import { INVENTORY_SERVICE, reserveInventory } from './inventory.ts';
 
 const config = readConsumerConfig();
 const dynamodb = new DynamoDBClient({});
@@ -12,7 +12,7 @@ const stock = dynamoStockPort(DynamoDBDocumentClient.from(dynamodb), config.effe
 
 /** SQS event source handler (ReportBatchItemFailures). */
 export const handler = createSqsConsumer({
-  service: 'inventory',
+  service: INVENTORY_SERVICE,
   config,
   dynamodb,
   handle: (event) => reserveInventory(event, stock),

@@ -6,6 +6,12 @@ import type { OrderPlaced } from '../shared/contract.ts';
 import type { EffectOutcome } from '../shared/effects.ts';
 import { OrderEventsError } from '../shared/errors.ts';
 
+/**
+ * This service's name: its SERVICE_NAME, idempotency key prefix, metrics dimension and stack output
+ * prefix. infra/config.ts deploys the service under it; the handler checks SERVICE_NAME against it.
+ */
+export const INVENTORY_SERVICE = 'inventory';
+
 /** A reference to the order a stock movement belongs to. */
 export interface OrderRef {
   readonly orderId: string;

@@ -244,7 +244,7 @@ export function createSqsConsumer(options: SqsConsumerOptions): SqsHandler {
       try {
         result = await idempotent(parsed, invocation);
       } catch (error) {
-        if (error instanceof IdempotencyValidationError || error instanceof ContractViolationError) {
+        if (error instanceof IdempotencyValidationError) {
           await parkPoison(record, error, recordLogger);
           return;
         }

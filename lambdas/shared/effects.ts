@@ -53,7 +53,6 @@ export class EffectCancelledError extends OrderEventsError {
 
   constructor(codes: readonly string[], options?: ErrorOptions) {
     super(`effect cancelled: ${codes.map((c, i) => `write ${i}: ${c}`).join(', ')}`, options);
-    this.name = 'EffectCancelledError';
     this.codes = codes;
   }
 }

@@ -1,7 +1,8 @@
 /**
  * Error hierarchy of order-events. Every project error extends {@link OrderEventsError} so callers
- * can tell "ours" from SDK or runtime errors with one `instanceof`, and the class name survives
- * minification because `name` is set explicitly (modelled on Powertools' idempotency errors).
+ * can tell "ours" from SDK or runtime errors with one `instanceof`. `name` is the subclass's own
+ * name, set once here from `new.target`; the bundles keep class names (esbuild `keepNames`, see
+ * infra/constructs/service-function.ts), so it survives minification.
  */
 
 /** One problem found in an event or request: a dotted field path (empty = the whole body) and why. */
@@ -10,11 +11,11 @@ export interface ContractIssue {
   readonly message: string;
 }
 
-/** Base class of every project error: sets `name` and carries an optional `cause`. */
+/** Base class of every project error: `name` is the subclass's name; carries an optional `cause`. */
 export class OrderEventsError extends Error {
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
-    this.name = 'OrderEventsError';
+    this.name = new.target.name;
   }
 }
 
@@ -29,7 +30,6 @@ export class ContractViolationError extends OrderEventsError {
 
   constructor(issues: readonly ContractIssue[], options?: ErrorOptions & { summary?: string }) {
     super(`${options?.summary ?? 'contract violation'}: ${formatIssues(issues)}`, options);
-    this.name = 'ContractViolationError';
     this.issues = issues;
   }
 }
@@ -38,12 +38,7 @@ export class ContractViolationError extends OrderEventsError {
  * A failure that may succeed on a later attempt (throttling, a network error, a lock held by a
  * concurrent delivery). Consumers report the record in `batchItemFailures` so SQS redelivers it.
  */
-export class TransientError extends OrderEventsError {
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = 'TransientError';
-  }
-}
+export class TransientError extends OrderEventsError {}
 
 /** A required environment variable is missing or malformed; names every offending variable. */
 export class ConfigurationError extends OrderEventsError {
@@ -52,7 +47,6 @@ export class ConfigurationError extends OrderEventsError {
 
   constructor(message: string, variables: readonly string[], options?: ErrorOptions) {
     super(message, options);
-    this.name = 'ConfigurationError';
     this.variables = variables;
   }
 }
@@ -89,7 +83,6 @@ export class PublishFailedError extends OrderEventsError {
   ) {
     const ids = failed.map((f) => `${f.eventId} (${f.code}: ${f.message})`).join('; ');
     super(`${failed.length} event(s) not published: ${ids}`, options);
-    this.name = 'PublishFailedError';
     this.failed = failed;
     this.published = published;
   }

@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { emfMetricIdentities, type MeteredCall, UsageMeter } from '../../bench/meter.ts';
+import { LOCAL_ACCOUNT_ID } from '../../local/emulators.ts';
 
-const TABLE = 'arn:aws:dynamodb:us-east-1:000000000000:table/effects';
-const IDEMPOTENCY = 'arn:aws:dynamodb:us-east-1:000000000000:table/idempotency';
-const QUEUE = 'arn:aws:sqs:us-east-1:000000000000:inventory';
+const TABLE = `arn:aws:dynamodb:us-east-1:${LOCAL_ACCOUNT_ID}:table/effects`;
+const IDEMPOTENCY = `arn:aws:dynamodb:us-east-1:${LOCAL_ACCOUNT_ID}:table/idempotency`;
+const QUEUE = `arn:aws:sqs:us-east-1:${LOCAL_ACCOUNT_ID}:inventory`;
 
 const meter = (messageBytes = 1500) =>
   new UsageMeter({

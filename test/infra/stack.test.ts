@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { CfnResource } from 'aws-cdk-lib';
 import { FLAGS } from 'aws-cdk-lib/cx-api';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { DLQ_RETENTION_SECONDS, pascalCase, SERVICES } from '../../infra/config.ts';
+import { DLQ_RETENTION_SECONDS, METRICS_NAMESPACE, pascalCase, SERVICES } from '../../infra/config.ts';
 import { type OrderEventsStack, PROJECT_ROOT } from '../../infra/stacks/order-events-stack.ts';
 import { ofType, type Resources, synthForTest } from './helpers.ts';
 
@@ -202,7 +202,7 @@ describe.each(SERVICES.map((s) => [s.name, s] as const))('service %s', (name, se
     expect(env).toMatchObject({
       SERVICE_NAME: name,
       POWERTOOLS_SERVICE_NAME: name,
-      POWERTOOLS_METRICS_NAMESPACE: 'OrderEvents',
+      POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
       POWERTOOLS_LOG_LEVEL: 'INFO',
       IDEMPOTENCY_TABLE_NAME: ref(idOf(stack.idempotencyTable.table)),
       IDEMPOTENCY_EXPIRY_SECONDS: String(service.idempotencyExpirySeconds),
@@ -348,7 +348,7 @@ describe('order API', () => {
     expect((fn.Environment as { Variables: Json }).Variables).toMatchObject({
       TOPIC_ARN: ref(topicId()),
       POWERTOOLS_SERVICE_NAME: 'order-api',
-      POWERTOOLS_METRICS_NAMESPACE: 'OrderEvents',
+      POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
       MAX_BODY_BYTES: '65536',
     });
     const statements = roleStatements(idOf(stack.orderApi.handler.role));
@@ -384,6 +384,39 @@ describe('stack', () => {
       ]);
       expect(body).toContain(String(alarm.MetricName));
       expect(body, `alarm ${id} in the alarm widget`).toContain(id);
+    }
+  });
+
+  it('draws every alarm on the dashboard with exactly the metric the alarm evaluates (one metric factory)', () => {
+    const body = dashboardBody(resources);
+    const drawn = body.widgets
+      .flatMap((w) => [...(w.properties.metrics ?? [])])
+      .map((m) => {
+        const options = (typeof m.at(-1) === 'object' ? m.at(-1) : {}) as { stat?: string; period?: number };
+        const [namespace, metricName, ...dimensions] = m.filter((x) => typeof x === 'string') as string[];
+        return JSON.stringify({
+          namespace,
+          metricName,
+          dimensions,
+          stat: options.stat,
+          period: options.period,
+        });
+      });
+    const alarms = ofType(resources, 'AWS::CloudWatch::Alarm');
+    expect(alarms.length).toBeGreaterThan(SERVICES.length * 6);
+    for (const [id, alarm] of alarms) {
+      const dimensions = (alarm.Dimensions as Array<{ Name: string; Value: Json }>).flatMap((d) => [
+        d.Name,
+        tokenText(d.Value),
+      ]);
+      const metric = JSON.stringify({
+        namespace: alarm.Namespace,
+        metricName: alarm.MetricName,
+        dimensions,
+        stat: alarm.Statistic ?? alarm.ExtendedStatistic,
+        period: alarm.Period,
+      });
+      expect(drawn, `alarm ${id}`).toContain(metric);
     }
   });
 
@@ -438,3 +471,21 @@ describe('stack', () => {
     expect(table.DeletionPolicy).toBe('Delete');
   });
 });
+
+/** A CloudFormation token as the text it stands for in the dashboard body (`@Ref:X@`, `@GetAtt:X.Y@`). */
+function tokenText(value: Json): string {
+  if (typeof value === 'string') return value;
+  const v = value as { Ref?: string; 'Fn::GetAtt'?: [string, string] };
+  if (v.Ref !== undefined) return `@Ref:${v.Ref}@`;
+  if (v['Fn::GetAtt'] !== undefined) return `@GetAtt:${v['Fn::GetAtt'].join('.')}@`;
+  throw new Error(`unexpected token ${JSON.stringify(value)}`);
+}
+
+/** The dashboard body, parsed, with tokens as {@link tokenText}. */
+function dashboardBody(resources: Resources): {
+  widgets: Array<{ properties: { metrics?: Array<Array<string | object>> } }>;
+} {
+  const [, dashboard] = ofType(resources, 'AWS::CloudWatch::Dashboard')[0] as [string, Json];
+  const join = (dashboard.DashboardBody as { 'Fn::Join': [string, Json[]] })['Fn::Join'];
+  return JSON.parse(join[1].map(tokenText).join(join[0]));
+}

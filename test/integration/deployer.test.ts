@@ -10,8 +10,8 @@ import { GetSubscriptionAttributesCommand, PublishCommand, SNSClient } from '@aw
 import type { Message } from '@aws-sdk/client-sqs';
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deployLocal } from '../../local/deployer.ts';
-import { type Emulators, startEmulators } from '../../local/emulators.ts';
+import { deployLocal } from '../../local/deploy/deploy-local.ts';
+import { type Emulators, LOCAL_ACCOUNT_ID, startEmulators } from '../../local/emulators.ts';
 import { failuresFrom, toRecord } from '../../local/runner.ts';
 import { writeAssembly } from './helpers/assembly.ts';
 import { drainVisible, eventually } from './helpers/observe.ts';
@@ -117,7 +117,7 @@ describe.skipIf(targetKind() !== 'embedded')(
       const work = d.queues.find((q) => q.logicalId === 'Work');
       const dlq = d.queues.find((q) => q.logicalId === 'Dlq');
       expect(work?.name).toMatch(/^Tiny-Work-[A-Z0-9]{12}$/);
-      expect(dlq?.arn).toMatch(/^arn:aws:sqs:us-east-1:000000000000:Tiny-Dlq-/);
+      expect(dlq?.arn).toMatch(new RegExp(`^arn:aws:sqs:us-east-1:${LOCAL_ACCOUNT_ID}:Tiny-Dlq-`));
 
       const sqs = new SQSClient(emulators.clientConfig('sqs'));
       const attrs = await sqs.send(
@@ -139,7 +139,7 @@ describe.skipIf(targetKind() !== 'embedded')(
       expect(fn?.environment).toEqual({
         QUEUE_URL: dlq?.url,
         REGION_FROM_SUB: `us-east-1/${d.topics[0]?.name}/dev`,
-        ACCOUNT: '000000000000',
+        ACCOUNT: LOCAL_ACCOUNT_ID,
       });
       expect(d.eventSourceMappings[0]).toMatchObject({
         queueUrl: work?.url,
@@ -156,7 +156,7 @@ describe.skipIf(targetKind() !== 'embedded')(
         ['AWS::IAM::Role', 1],
       ]);
       expect(JSON.parse(readFileSync(outputsFile, 'utf8'))).toEqual({
-        Tiny: { WorkUrl: work?.url, Joined: 'Tiny|000000000000' },
+        Tiny: { WorkUrl: work?.url, Joined: `Tiny|${LOCAL_ACCOUNT_ID}` },
       });
     });
 
@@ -273,7 +273,7 @@ describe('runner: Lambda-compatible SQS event and partial batch rules', () => {
   };
 
   it('builds the record exactly as Lambda shapes it', () => {
-    expect(toRecord(message, 'arn:aws:sqs:us-east-1:000000000000:q', 'us-east-1')).toEqual({
+    expect(toRecord(message, `arn:aws:sqs:us-east-1:${LOCAL_ACCOUNT_ID}:q`, 'us-east-1')).toEqual({
       messageId: 'm-1',
       receiptHandle: 'rh-1',
       body: '{"a":1}',
@@ -288,7 +288,7 @@ describe('runner: Lambda-compatible SQS event and partial batch rules', () => {
       },
       md5OfBody: 'md5',
       eventSource: 'aws:sqs',
-      eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:q',
+      eventSourceARN: `arn:aws:sqs:us-east-1:${LOCAL_ACCOUNT_ID}:q`,
       awsRegion: 'us-east-1',
     });
   });

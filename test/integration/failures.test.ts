@@ -20,6 +20,8 @@ import {
   SendMessageCommand,
 } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mappingOf } from '../../cli/observe.ts';
+import { POISON_ATTRIBUTE } from '../../lambdas/shared/consumer.ts';
 import { toPublishInput } from '../../lambdas/shared/publisher.ts';
 import {
   drained,
@@ -27,10 +29,11 @@ import {
   effectCount,
   effectsOf,
   eventually,
+  ORDER_EFFECT_SERVICES,
   orderEvent,
   queueDepth,
 } from './helpers/observe.ts';
-import { openTarget, SERVICES, type ServiceName, type TestTarget, targetKind } from './helpers/target.ts';
+import { openTarget, type ServiceName, type TestTarget, targetKind } from './helpers/target.ts';
 
 /** Retries wait for real visibility timeouts: seconds locally, the template's minutes elsewhere. */
 const RETRY_TEST_TIMEOUT_MS = targetKind() === 'embedded' ? 120_000 : 900_000;
@@ -83,7 +86,10 @@ async function breakEffectTable(service: ServiceName): Promise<() => Promise<voi
 
 /** Counts failures the target observed for a service (embedded: the runner's partial-batch count). */
 function failuresSeen(service: ServiceName): number | undefined {
-  const stats = target.local?.runner.stats()[service];
+  const local = target.local;
+  if (local === undefined) return undefined;
+  const stats =
+    local.runner.stats()[mappingOf(local.deployment, target.serviceOutput(service, 'FunctionName'))];
   return stats === undefined ? undefined : stats.itemFailures + stats.failedBatches;
 }
 
@@ -121,7 +127,7 @@ describe('poison message', () => {
         },
       );
     }
-    for (const service of Object.keys(SERVICES) as ServiceName[]) {
+    for (const service of ORDER_EFFECT_SERVICES) {
       const parked = await eventually(
         () => drainVisible(target, target.serviceOutput(service, 'DlqUrl'), 1),
         (messages) => messages.some((m) => m.Body === poison),
@@ -129,11 +135,11 @@ describe('poison message', () => {
       );
       const message = parked.find((m) => m.Body === poison);
       const attribute = (name: string) => message?.MessageAttributes?.[name]?.StringValue;
-      expect(attribute('service'), service).toBe(service);
-      expect(attribute('error-reason'), service).toMatch(/.+/);
-      expect(attribute('error-type'), service).toMatch(/.+/);
-      expect(attribute('original-message-id'), service).toMatch(/.+/);
-      expect(Number(attribute('approximate-receive-count')), service).toBeGreaterThanOrEqual(1);
+      expect(attribute(POISON_ATTRIBUTE.service), service).toBe(service);
+      expect(attribute(POISON_ATTRIBUTE.reason), service).toMatch(/.+/);
+      expect(attribute(POISON_ATTRIBUTE.type), service).toMatch(/.+/);
+      expect(attribute(POISON_ATTRIBUTE.originalMessageId), service).toMatch(/.+/);
+      expect(Number(attribute(POISON_ATTRIBUTE.receiveCount)), service).toBeGreaterThanOrEqual(1);
     }
   });
 });

@@ -13,6 +13,8 @@
  */
 import { DeleteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dayKey } from '../../lambdas/analytics/adapters.ts';
+import { eventDay } from '../../lambdas/analytics/analytics.ts';
 import type { OrderPlaced } from '../../lambdas/shared/contract.ts';
 import { publishOrderPlaced } from '../../lambdas/shared/publisher.ts';
 import { effectCount, eventually, orderEvent } from './helpers/observe.ts';
@@ -61,7 +63,7 @@ describe.skipIf(!fifoTargetAvailable())('FIFO topic and queues', () => {
     const b = Array.from({ length: 4 }, (_, i) => orderEvent(20 + i, { customerId: 'cust-fifo-b' }));
     const failing = a[1] as OrderPlaced;
     const table = target.serviceOutput('analytics', 'EffectTableName');
-    const failingDay = { pk: `DAY#${failing.occurredAt.slice(0, 10)}`, sk: 'TOTALS' };
+    const failingDay = dayKey(eventDay(failing));
 
     await target.stopConsumer('analytics');
     // A String counter: `ADD orders :o` on it fails for this one order (a real DynamoDB error).

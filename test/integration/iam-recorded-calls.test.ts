@@ -13,7 +13,7 @@ import { randomUUID } from 'node:crypto';
 import { PublishCommand } from '@aws-sdk/client-sns';
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ConfigValidationError } from '../../infra/config.ts';
+import { ConfigValidationError, stackName } from '../../infra/config.ts';
 import { toPublishInput } from '../../lambdas/shared/publisher.ts';
 import { readStackArtifact } from '../../local/assembly.ts';
 import type { ObservedCall } from '../../local/endpoint-proxy.ts';
@@ -30,7 +30,7 @@ import {
 import { orderEvent } from './helpers/observe.ts';
 import { targetKind, testVisibilityTimeout } from './helpers/target.ts';
 
-const STACK = 'OrderEvents-dev';
+const STACK = stackName();
 
 /**
  * Grants no recorded call uses, each with why it stays. A grant missing here fails the test (an

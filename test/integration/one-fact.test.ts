@@ -16,8 +16,15 @@ import { CreateQueueCommand, GetQueueAttributesCommand, type Message } from '@aw
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { OrderPlaced } from '../../lambdas/shared/contract.ts';
 import { toPublishInput } from '../../lambdas/shared/publisher.ts';
-import { drained, effectsOf, eventually, orderEvent, receivedUntil } from './helpers/observe.ts';
-import { openTarget, SERVICES, type ServiceName, type TestTarget, targetKind } from './helpers/target.ts';
+import {
+  drained,
+  effectsOf,
+  eventually,
+  ORDER_EFFECT_SERVICES,
+  orderEvent,
+  receivedUntil,
+} from './helpers/observe.ts';
+import { openTarget, type ServiceName, type TestTarget, targetKind } from './helpers/target.ts';
 
 let target: TestTarget;
 
@@ -29,7 +36,7 @@ afterAll(async () => {
   await target?.close();
 });
 
-const ALL = Object.keys(SERVICES) as ServiceName[];
+const ALL = ORDER_EFFECT_SERVICES;
 
 /** Several waits in a row (effects, then every DLQ, then drained queues): a hang guard, not a timing. */
 const MULTI_WAIT_TIMEOUT_MS = targetKind() === 'embedded' ? 180_000 : 900_000;

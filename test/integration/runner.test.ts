@@ -13,7 +13,8 @@ import {
   SQSClient,
 } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, it } from 'vitest';
-import { deployLocal, type LocalDeployment } from '../../local/deployer.ts';
+import { deployLocal } from '../../local/deploy/deploy-local.ts';
+import type { LocalDeployment } from '../../local/deploy/deployment.ts';
 import { type Emulators, startEmulators } from '../../local/emulators.ts';
 import { defaultMaxConcurrencyPerMapping, LocalRunner } from '../../local/runner.ts';
 import { writeAssembly } from './helpers/assembly.ts';

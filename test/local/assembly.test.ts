@@ -46,6 +46,25 @@ describe('readStackArtifact', () => {
       template,
     });
     expect(readStackArtifact('ById', dir).template).toEqual({ Resources: {} });
+    // Two stacks: the caller must say which; the error lists them.
+    expect(() => readStackArtifact(undefined, dir)).toThrow(
+      /has 2 stacks \(App-dev, ById\): name the one to deploy/,
+    );
+  });
+
+  it("takes the assembly's only stack, under its own name, when no name is given", () => {
+    const dir = tempDir();
+    write(join(dir, 'Solo.template.json'), template);
+    write(join(dir, 'manifest.json'), {
+      artifacts: {
+        Tree: { type: 'cdk:tree' },
+        Solo: {
+          type: 'aws:cloudformation:stack',
+          properties: { templateFile: 'Solo.template.json', stackName: 'Solo-dev' },
+        },
+      },
+    });
+    expect(readStackArtifact(undefined, dir)).toMatchObject({ stackName: 'Solo-dev', template });
   });
 
   it('says what to run when there is no assembly, and which stacks there are when the name is wrong', () => {

@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { ParsedRequest } from '../../local/aws-request.ts';
+import { LOCAL_ACCOUNT_ID } from '../../local/emulators.ts';
 import {
   chaosFaultRules,
   FaultPlan,
@@ -19,7 +20,7 @@ function request(overrides: Partial<ParsedRequest> = {}): ParsedRequest {
     protocol: 'json',
     accessKeyId: 'Fn',
     sessionToken: 'Fn/sandbox',
-    resources: ['arn:aws:dynamodb:us-east-1:000000000000:table/Effects'],
+    resources: [`arn:aws:dynamodb:us-east-1:${LOCAL_ACCOUNT_ID}:table/Effects`],
     authorizations: [],
     mutating: true,
     invocationId: undefined,

@@ -4,6 +4,7 @@
  * a timed-out or crashed sandbox discarded).
  */
 import { describe, it } from 'vitest';
+import { LOCAL_ACCOUNT_ID } from '../../local/emulators.ts';
 import { FunctionHost, InvocationError, type OutputLine } from '../../local/function-host.ts';
 import { localFunction } from './helpers/local-function.ts';
 
@@ -77,7 +78,7 @@ describe('FunctionHost', { concurrent: true }, () => {
       calls: 1,
       event: { action: 'echo', n: 1 },
       functionName: 'Stack-Fn-ABC',
-      arn: 'arn:aws:lambda:us-east-1:000000000000:function:Stack-Fn-ABC',
+      arn: `arn:aws:lambda:us-east-1:${LOCAL_ACCOUNT_ID}:function:Stack-Fn-ABC`,
       memory: '256',
       requestId: result.awsRequestId,
       env: {

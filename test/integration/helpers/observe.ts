@@ -1,19 +1,24 @@
 /**
- * Observations the integration tests make on a target: effects per service (the item shapes the
- * consumers write), queue contents, and a poll-until helper. Waiting has a deadline only so that a
- * broken pipeline fails with the last observation instead of hanging; nothing asserts on time.
+ * Observations the integration tests make on a target: the app's effects and queue depths (from
+ * cli/observe.ts, which the demo's verification uses too), queue contents, test orders, and a
+ * poll-until helper. Waiting has a deadline only so that a broken pipeline fails with the last
+ * observation instead of hanging; nothing asserts on time.
  */
 import { randomUUID } from 'node:crypto';
 import { GetQueueAttributesCommand, type Message, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
-import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { queueDepth as readQueueDepth } from '../../../cli/dlq.ts';
-import { dayKey } from '../../../lambdas/analytics/adapters.ts';
-import { eventDay } from '../../../lambdas/analytics/analytics.ts';
-import { emailKey } from '../../../lambdas/email/adapters.ts';
-import { reviewKey } from '../../../lambdas/high-value/adapters.ts';
-import { reservationKey } from '../../../lambdas/inventory/adapters.ts';
+import { ORDER_EFFECT_SERVICES, type OrderEffectService, queueDepth } from '../../../cli/observe.ts';
 import { buildOrderPlaced, type OrderInput, type OrderPlaced } from '../../../lambdas/shared/contract.ts';
-import { type ServiceName, type TestTarget, targetKind } from './target.ts';
+import { type TestTarget, targetKind } from './target.ts';
+
+export {
+  effectCount,
+  effectItems,
+  effectRecords,
+  effectsOf,
+  ORDER_EFFECT_SERVICES,
+  type OrderEffectService,
+  queueDepth,
+} from '../../../cli/observe.ts';
 
 /**
  * Default deadline of {@link eventually}, a hang guard: generous on the embedded runtime (a busy
@@ -44,71 +49,6 @@ export function orderEvent(total: number, overrides: Partial<OrderInput> = {}): 
     },
     { source: 'integration-test', occurredAt: day.toISOString() },
   );
-}
-
-/** Key of the effect record of each service that writes one per event (the adapters' key builders). */
-const EFFECT_KEY = { email: emailKey, inventory: reservationKey, 'high-value': reviewKey } as const;
-
-/**
- * Number of effects `service` produced for `event` (see the item shapes in the conventions); 0 while
- * its table does not exist (a test deleted it to make the effect fail).
- */
-export async function effectCount(
-  target: TestTarget,
-  service: ServiceName,
-  event: OrderPlaced,
-): Promise<number> {
-  try {
-    return await countEffects(target, service, event);
-  } catch (error) {
-    if ((error as Error).name === 'ResourceNotFoundException') return 0;
-    throw error;
-  }
-}
-
-async function countEffects(target: TestTarget, service: ServiceName, event: OrderPlaced): Promise<number> {
-  const table = target.serviceOutput(service, 'EffectTableName');
-  if (service === 'analytics') {
-    const out = await target.doc.send(
-      new GetCommand({ TableName: table, Key: dayKey(eventDay(event)), ConsistentRead: true }),
-    );
-    return Number(out.Item?.orders ?? 0);
-  }
-  // Every item of the order whose sort key has the shape of this service's effect record (the key
-  // builder with an empty eventId is that prefix), whatever eventId it was written for.
-  const { pk, sk: prefix } = EFFECT_KEY[service](event.data.orderId, '');
-  const out = await target.doc.send(
-    new QueryCommand({
-      TableName: table,
-      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :sk)',
-      ExpressionAttributeValues: { ':pk': pk, ':sk': prefix },
-      ConsistentRead: true,
-    }),
-  );
-  return out.Items?.length ?? 0;
-}
-
-/** The effect items of `service` for `event` (not for analytics, whose effect is a counter). */
-export async function effectItems(
-  target: TestTarget,
-  service: Exclude<ServiceName, 'analytics'>,
-  event: OrderPlaced,
-): Promise<Array<Record<string, unknown>>> {
-  const out = await target.doc.send(
-    new QueryCommand({
-      TableName: target.serviceOutput(service, 'EffectTableName'),
-      KeyConditionExpression: 'pk = :pk',
-      ExpressionAttributeValues: { ':pk': EFFECT_KEY[service](event.data.orderId, event.eventId).pk },
-      ConsistentRead: true,
-    }),
-  );
-  return out.Items ?? [];
-}
-
-/** Visible + in-flight + delayed messages of a queue (the CLI's own depth reading, summed). */
-export async function queueDepth(target: Pick<TestTarget, 'sqs'>, queueUrl: string): Promise<number> {
-  const depth = await readQueueDepth(target.sqs, queueUrl);
-  return depth.visible + depth.inFlight + depth.delayed;
 }
 
 /** Receives every message currently visible on a queue (not deleted: they come back after the timeout). */
@@ -178,16 +118,6 @@ export async function eventually<T>(
   }
 }
 
-/** Effect counts of every service for one event, e.g. `{ email: 1, inventory: 1, ... }`. */
-export async function effectsOf(
-  target: TestTarget,
-  event: OrderPlaced,
-  services: readonly ServiceName[] = ['email', 'inventory', 'analytics', 'high-value'],
-): Promise<Record<string, number>> {
-  const counts = await Promise.all(services.map((s) => effectCount(target, s, event)));
-  return Object.fromEntries(services.map((s, i) => [s, counts[i] ?? 0]));
-}
-
 /**
  * A probe: an extra queue subscribed to the topic with raw delivery and no filter, created by the
  * test itself (not part of the stack), to see exactly what the topic delivered.
@@ -217,7 +147,7 @@ export async function attachProbe(
 /** Waits until the queues of `services` are empty (visible, in flight and delayed). */
 export async function drained(
   target: TestTarget,
-  services: readonly ServiceName[] = ['email', 'inventory', 'analytics', 'high-value'],
+  services: readonly OrderEffectService[] = ORDER_EFFECT_SERVICES,
   timeoutMs = DEFAULT_DEADLINE_MS,
 ): Promise<void> {
   for (const service of services) {

@@ -11,6 +11,7 @@ import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { FIFO_ASSEMBLY_DIR } from '../../../cli/synth.ts';
+import { stackName as defaultStackName, pascalCase, type ServiceName } from '../../../infra/config.ts';
 import {
   type LocalRuntime,
   type LocalRuntimeOptions,
@@ -20,16 +21,8 @@ import {
 /** Where the suite runs. */
 export type TargetKind = 'embedded' | 'localstack' | 'aws';
 
-/** The consumer services and the Pascal prefix of their stack outputs. */
-export const SERVICES = {
-  email: 'Email',
-  inventory: 'Inventory',
-  analytics: 'Analytics',
-  'high-value': 'HighValue',
-} as const;
-
-/** A consumer service name. */
-export type ServiceName = keyof typeof SERVICES;
+/** A consumer service name (infra/config.ts). */
+export type { ServiceName };
 
 /** The SDK clients and stack outputs a test needs, plus consumer control. */
 export interface TestTarget {
@@ -117,12 +110,18 @@ export async function openTarget(options: OpenTargetOptions = {}): Promise<TestT
       ...options.embedded,
     });
     const clients = makeClients((service) => local.emulators.clientConfig(service));
+    // The runner knows functions, not services: a service's consumer is its function's mapping.
+    const functionOf = (service: ServiceName): string => {
+      const name = local.outputs[`${pascalCase(service)}FunctionName`];
+      if (name === undefined) throw new Error(`the stack has no ${pascalCase(service)}FunctionName output`);
+      return name;
+    };
     return build(kind, local.outputs, clients, local, {
       stop: async (service) => {
-        await local.runner.stop(service);
+        await local.runner.stop(functionOf(service));
       },
       start: async (service) => {
-        local.runner.start(service);
+        local.runner.start(functionOf(service));
       },
       close: () => local.stop(),
     });
@@ -134,7 +133,7 @@ export async function openTarget(options: OpenTargetOptions = {}): Promise<TestT
   const stackName =
     options.fifo === true
       ? (process.env.ORDER_EVENTS_FIFO_STACK ?? '')
-      : (process.env.ORDER_EVENTS_STACK ?? 'OrderEvents-dev');
+      : (process.env.ORDER_EVENTS_STACK ?? defaultStackName());
   if (stackName === '') throw new Error('ORDER_EVENTS_FIFO_STACK must name the FIFO stack (-c fifo=true)');
   const outputs = all[stackName];
   if (outputs === undefined) throw new Error(`${file} has no outputs for ${stackName}`);
@@ -151,7 +150,7 @@ export async function openTarget(options: OpenTargetOptions = {}): Promise<TestT
   });
   const clients = makeClients(config);
   const toggle = (enabled: boolean) => async (service: ServiceName) => {
-    await setMappingEnabled(config(), outputs[`${SERVICES[service]}FunctionName`] ?? '', enabled);
+    await setMappingEnabled(config(), outputs[`${pascalCase(service)}FunctionName`] ?? '', enabled);
   };
   return build(kind, outputs, clients, undefined, {
     stop: toggle(false),
@@ -199,7 +198,7 @@ function build(
     ...clients,
     local,
     output,
-    serviceOutput: (service, suffix) => output(`${SERVICES[service]}${suffix}`),
+    serviceOutput: (service, suffix) => output(`${pascalCase(service)}${suffix}`),
     stopConsumer: control.stop,
     startConsumer: control.start,
     close: async () => {

@@ -2,7 +2,8 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { LocalFunction } from '../../../local/deployer.ts';
+import type { LocalFunction } from '../../../local/deploy/deployment.ts';
+import { LOCAL_ACCOUNT_ID } from '../../../local/emulators.ts';
 
 /** A function whose `index.mjs` is `source`; `remove()` deletes its directory. */
 export function localFunction(
@@ -14,7 +15,7 @@ export function localFunction(
   return {
     logicalId: 'Fn',
     name: 'Stack-Fn-ABC',
-    arn: 'arn:aws:lambda:us-east-1:000000000000:function:Stack-Fn-ABC',
+    arn: `arn:aws:lambda:us-east-1:${LOCAL_ACCOUNT_ID}:function:Stack-Fn-ABC`,
     handler: 'index.handler',
     runtime: 'nodejs24.x',
     timeoutSeconds: 5,

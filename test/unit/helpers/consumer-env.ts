@@ -4,6 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { METRICS_NAMESPACE } from '../../../infra/config.ts';
 import { type Emulators, startEmulators } from '../../../local/emulators.ts';
 import {
   createEffectTable,
@@ -48,7 +49,7 @@ export async function startConsumer(
   Object.assign(process.env, emulators.env, {
     SERVICE_NAME: service,
     POWERTOOLS_SERVICE_NAME: service,
-    POWERTOOLS_METRICS_NAMESPACE: 'OrderEvents',
+    POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
     POWERTOOLS_LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'SILENT',
     IDEMPOTENCY_TABLE_NAME: idempotencyTable,
     IDEMPOTENCY_EXPIRY_SECONDS: '3600',

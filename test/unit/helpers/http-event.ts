@@ -1,6 +1,7 @@
 /** API Gateway HTTP API (payload v2) events as the order API receives them. */
 import { randomUUID } from 'node:crypto';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { LOCAL_ACCOUNT_ID } from '../../../local/emulators.ts';
 
 /** Options of {@link httpEvent}. */
 export interface HttpEventOptions {
@@ -29,7 +30,7 @@ export function httpEvent(options: HttpEventOptions = {}): APIGatewayProxyEventV
     rawQueryString: '',
     headers: { 'content-type': 'application/json', ...options.headers },
     requestContext: {
-      accountId: '000000000000',
+      accountId: LOCAL_ACCOUNT_ID,
       apiId: 'api',
       domainName: 'api.example.com',
       domainPrefix: 'api',

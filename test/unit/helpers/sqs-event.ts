@@ -2,9 +2,10 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { Context, SQSEvent, SQSMessageAttributes, SQSRecord } from 'aws-lambda';
 import type { OrderPlaced } from '../../../lambdas/shared/contract.ts';
+import { LOCAL_ACCOUNT_ID } from '../../../local/emulators.ts';
 
 const REGION = 'us-east-1';
-const QUEUE_ARN = `arn:aws:sqs:${REGION}:000000000000:order-events-test-queue`;
+const QUEUE_ARN = `arn:aws:sqs:${REGION}:${LOCAL_ACCOUNT_ID}:order-events-test-queue`;
 
 /** Options of {@link sqsRecord}. */
 export interface SqsRecordOptions {
@@ -68,7 +69,7 @@ export function lambdaContext(functionName = 'order-events-test', remainingMs = 
     callbackWaitsForEmptyEventLoop: false,
     functionName,
     functionVersion: '$LATEST',
-    invokedFunctionArn: `arn:aws:lambda:${REGION}:000000000000:function:${functionName}`,
+    invokedFunctionArn: `arn:aws:lambda:${REGION}:${LOCAL_ACCOUNT_ID}:function:${functionName}`,
     memoryLimitInMB: '256',
     awsRequestId: randomUUID(),
     logGroupName: `/aws/lambda/${functionName}`,

@@ -1,6 +1,7 @@
 /** The order API handler against fauxqs SNS/SQS (a raw-delivery queue subscribed to the topic). */
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { METRICS_NAMESPACE } from '../../../infra/config.ts';
 import { orderPlacedEventId, parseOrderPlaced } from '../../../lambdas/shared/contract.ts';
 import { type Emulators, startEmulators } from '../../../local/emulators.ts';
 import { drainQueue, type TestClients, testClients } from '../helpers/aws.ts';
@@ -25,7 +26,7 @@ beforeAll(async () => {
     TOPIC_ARN: topic.topicArn,
     MAX_BODY_BYTES: String(MAX_BODY_BYTES),
     POWERTOOLS_SERVICE_NAME: 'order-api',
-    POWERTOOLS_METRICS_NAMESPACE: 'OrderEvents',
+    POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
     POWERTOOLS_LOG_LEVEL: 'SILENT',
   });
   metrics = captureMetrics();

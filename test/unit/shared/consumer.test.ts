@@ -2,10 +2,12 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { CreateQueueCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { METRICS_NAMESPACE } from '../../../infra/config.ts';
 import type { ConsumerConfig } from '../../../lambdas/shared/config.ts';
 import { createSqsConsumer, POISON_ATTRIBUTE } from '../../../lambdas/shared/consumer.ts';
-import { ConfigurationError, ContractViolationError } from '../../../lambdas/shared/errors.ts';
-import { type Emulators, startEmulators } from '../../../local/emulators.ts';
+import type { OrderPlaced } from '../../../lambdas/shared/contract.ts';
+import { ConfigurationError } from '../../../lambdas/shared/errors.ts';
+import { type Emulators, LOCAL_ACCOUNT_ID, startEmulators } from '../../../local/emulators.ts';
 import {
   createIdempotencyTable,
   createQueue,
@@ -27,7 +29,7 @@ beforeAll(async () => {
   clients = testClients(emulators);
   metrics = captureMetrics();
   process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
-  process.env.POWERTOOLS_METRICS_NAMESPACE = 'OrderEvents';
+  process.env.POWERTOOLS_METRICS_NAMESPACE = METRICS_NAMESPACE;
   const idempotencyTableName = `idem-${randomUUID().slice(0, 8)}`;
   await createIdempotencyTable(clients.dynamodb, idempotencyTableName);
   config = {
@@ -36,7 +38,7 @@ beforeAll(async () => {
     idempotencyExpirySeconds: 60,
     effectTableName: 'unused',
     // A queue that does not exist: the poison fast path cannot park anything.
-    dlqUrl: `${emulators.endpoints.sqs}/000000000000/no-such-dlq-${randomUUID()}`,
+    dlqUrl: `${emulators.endpoints.sqs}/${LOCAL_ACCOUNT_ID}/no-such-dlq-${randomUUID()}`,
   };
 });
 afterAll(async () => {
@@ -130,17 +132,24 @@ describe('createSqsConsumer', () => {
 });
 
 describe('poison fast path', () => {
-  /** A consumer whose business function rejects every event as poison with `reason`. */
-  function poisoning(dlqUrl: string, reason: string) {
+  /** A consumer parking poison in `dlqUrl`; its business function is never reached by poison. */
+  function poisoning(dlqUrl: string) {
     return createSqsConsumer({
       service: 'probe',
       config: { ...config, dlqUrl },
       dynamodb: clients.dynamodb,
       sqs: clients.sqs,
       handle: async () => {
-        throw new ContractViolationError([{ path: 'data', message: reason }], { summary: 'rejected' });
+        throw new Error('a record that breaks the contract must not reach the business function');
       },
     });
+  }
+
+  /** An event that breaks the contract in `lines` item lines (each line adds three issues to the reason). */
+  function brokenEvent(lines = 1): OrderPlaced {
+    const event = structuredClone(sampleEvent()) as { data: { items: unknown[] } };
+    event.data.items = Array.from({ length: lines }, () => ({ sku: '', quantity: -1, unitPrice: -1 }));
+    return event as unknown as OrderPlaced;
   }
 
   const stringAttribute = (value: string) => ({
@@ -155,8 +164,9 @@ describe('poison fast path', () => {
     const originals = Object.fromEntries(
       Array.from({ length: 8 }, (_, i) => [`extra-${i}`, stringAttribute(`value-${i}`)]),
     );
-    const record = eventRecord(sampleEvent(), { messageAttributes: originals });
-    const response = await poisoning(dlq.url, 'x'.repeat(3000))(sqsEvent(record), lambdaContext());
+    // 60 broken lines: a reason of several thousand characters.
+    const record = eventRecord(brokenEvent(60), { messageAttributes: originals });
+    const response = await poisoning(dlq.url)(sqsEvent(record), lambdaContext());
     expect(response).toEqual({ batchItemFailures: [] });
     const [parked, ...more] = await drainQueue(clients.sqs, dlq.url);
     expect(more).toEqual([]);
@@ -166,7 +176,8 @@ describe('poison fast path', () => {
     for (const name of Object.values(POISON_ATTRIBUTE)) expect(attributes).toHaveProperty(name);
     const reason = attributes[POISON_ATTRIBUTE.reason]?.StringValue ?? '';
     expect(reason).toHaveLength(1024);
-    expect(reason.startsWith('rejected: data: xxx')).toBe(true);
+    expect(reason.startsWith('invalid OrderPlaced: data.items.0.sku:')).toBe(true);
+    expect(attributes[POISON_ATTRIBUTE.type]?.StringValue).toBe('ContractViolationError');
     expect(attributes[POISON_ATTRIBUTE.originalMessageId]?.StringValue).toBe(record.messageId);
     expect(attributes[POISON_ATTRIBUTE.service]?.StringValue).toBe('probe');
     // The first originals, in the record's order, fill the room left.
@@ -183,10 +194,10 @@ describe('poison fast path', () => {
       }),
     );
     const url = QueueUrl ?? '';
-    const grouped = eventRecord(sampleEvent());
+    const grouped = eventRecord(brokenEvent());
     (grouped.attributes as { MessageGroupId?: string }).MessageGroupId = 'cust-42';
-    const ungrouped = eventRecord(sampleEvent());
-    const response = await poisoning(url, 'bad')(sqsEvent(grouped, ungrouped), lambdaContext());
+    const ungrouped = eventRecord(brokenEvent());
+    const response = await poisoning(url)(sqsEvent(grouped, ungrouped), lambdaContext());
     expect(response).toEqual({ batchItemFailures: [] });
     const parked = await drainQueue(clients.sqs, url);
     const byOriginal = Object.fromEntries(

@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { METRICS_NAMESPACE } from '../../../infra/config.ts';
 import { countedKey, dayKey, dynamoDailyTotals } from '../../../lambdas/analytics/adapters.ts';
 import { recordOrderTotals } from '../../../lambdas/analytics/analytics.ts';
 import { dynamoOutbox, emailKey } from '../../../lambdas/email/adapters.ts';
@@ -109,7 +110,7 @@ beforeAll(async () => {
   clients = testClients(emulators);
   metrics = captureMetrics();
   process.env.POWERTOOLS_LOG_LEVEL = process.env.TEST_LOG_LEVEL ?? 'SILENT';
-  process.env.POWERTOOLS_METRICS_NAMESPACE = 'OrderEvents';
+  process.env.POWERTOOLS_METRICS_NAMESPACE = METRICS_NAMESPACE;
   idempotencyTable = `idem-${randomUUID().slice(0, 8)}`;
   await createIdempotencyTable(clients.dynamodb, idempotencyTable);
   dlqUrl = (await createQueue(clients.sqs, `dlq-${randomUUID().slice(0, 8)}`)).url;
