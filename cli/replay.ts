@@ -11,9 +11,12 @@
  *
  * A replayed event the service processed already is a duplicate (same idempotency key, same effect
  * marker): only events it missed take effect, each once, and re-running a replay applies nothing
- * twice. Reprocessing events that were applied (`--reprocess`) is not implemented: it needs a replay
- * scope in both the idempotency key and every effect's per-event marker (docs/operations.md).
+ * twice. With `--reprocess` (standard topic only) every message carries a replay id in the
+ * `replay-scope` attribute, which the consumer adds to the idempotency key and every effect's
+ * marker: each event of the range is applied once more, and re-running with the same `--replay-id`
+ * applies nothing more (docs/operations.md, "Reprocess").
  */
+import { randomBytes } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetSubscriptionAttributesCommand, SetSubscriptionAttributesCommand } from '@aws-sdk/client-sns';
 import { type MessageAttributeValue, SendMessageBatchCommand } from '@aws-sdk/client-sqs';
@@ -22,6 +25,7 @@ import type { Argument, Command } from 'commander';
 import { ARCHIVE_RETENTION_DAYS, type FilterPolicy, pascalCase } from '../infra/config.ts';
 import { archivePartition } from '../lambdas/archive/adapters.ts';
 import { ARCHIVE_SERVICE, type ArchivedEvent } from '../lambdas/archive/archive.ts';
+import { REPLAY_SCOPE_ATTRIBUTE, replayIdProblem } from '../lambdas/shared/consumer.ts';
 import { DlqOperationError } from './dlq.ts';
 import type { CommandContext } from './main.ts';
 import { UsageError } from './publish.ts';
@@ -33,6 +37,16 @@ export interface ReplayOptions {
   readonly from: string;
   readonly to?: string;
   readonly rate?: number;
+  /** Apply again events the service applied already (standard topic). */
+  readonly reprocess?: boolean;
+  /** With `reprocess`: the replay id to use (resume a replay); default a new one. */
+  readonly replayId?: string;
+}
+
+/** Options of {@link replayFromArchive}. */
+export interface ArchiveReplayOptions extends Pick<ReplayOptions, 'from' | 'to' | 'rate'> {
+  /** Send every message in this replay scope (`--reprocess`); undefined: plain replay. */
+  readonly replayScope?: string;
 }
 
 /** Outcome of a replay from the project archive. */
@@ -48,6 +62,59 @@ export interface ArchiveReplayResult {
   /** Sent to the service's queue. */
   readonly sent: number;
   readonly failed: number;
+  /** Whether the events were sent to be applied again (`--reprocess`). */
+  readonly reprocess: boolean;
+  /** With `reprocess`: the replay id the messages carry (run again with it to resume). */
+  readonly replayId?: string;
+}
+
+/**
+ * A new replay id: the UTC time (sortable, readable) and 8 random hex digits, e.g.
+ * `20261201T093000Z-5f0c2a9e`.
+ */
+export function newReplayId(now = new Date()): string {
+  const time = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+/, '');
+  return `${time}-${randomBytes(4).toString('hex')}`;
+}
+
+/**
+ * Checks the options of `replay` that need no target.
+ *
+ * @throws UsageError for `--replay-id` without `--reprocess` or malformed, or `--reprocess` of the
+ *   archive (the replay's own source, which keeps one copy per event)
+ */
+export function checkReplayOptions(service: string, options: ReplayOptions): void {
+  if (options.reprocess !== true) {
+    if (options.replayId !== undefined) throw new UsageError('--replay-id needs --reprocess');
+    return;
+  }
+  if (service === ARCHIVE_SERVICE) {
+    throw new UsageError(
+      '--reprocess does not apply to the archive: it is the source of the replay and keeps one copy per event',
+    );
+  }
+  const problem = options.replayId === undefined ? undefined : replayIdProblem(options.replayId);
+  if (problem !== undefined) throw new UsageError(`--replay-id "${options.replayId}" ${problem}`);
+}
+
+/**
+ * The replay id of a `replay` run: undefined without `--reprocess`, else `--replay-id` or a new one.
+ * Refuses what `--reprocess` cannot do, before anything is sent.
+ *
+ * @throws UsageError as {@link checkReplayOptions}, and for `--reprocess` on a FIFO topic (its SNS
+ *   replay cannot carry a replay id)
+ */
+export function replayIdFor(service: string, options: ReplayOptions, fifo: boolean): string | undefined {
+  checkReplayOptions(service, options);
+  if (options.reprocess !== true) return undefined;
+  if (fifo) {
+    throw new UsageError(
+      '--reprocess is not available on a FIFO topic: its replay is the SNS ReplayPolicy, which re-delivers ' +
+        `the messages as published and cannot add the ${REPLAY_SCOPE_ATTRIBUTE} attribute (a FIFO replay ` +
+        'applies only the events the service missed; see docs/operations.md)',
+    );
+  }
+  return options.replayId ?? newReplayId();
 }
 
 function parseTime(value: string, flag: string): Date {
@@ -144,7 +211,7 @@ export async function* archivedEvents(
 export async function replayFromArchive(
   ctx: CommandContext,
   service: string,
-  options: ReplayOptions,
+  options: ArchiveReplayOptions,
   onProgress: (sent: number) => void = () => undefined,
 ): Promise<ArchiveReplayResult> {
   const { from, to } = replayRange(options.from, options.to);
@@ -159,6 +226,10 @@ export async function replayFromArchive(
   let failed = 0;
   const pending: ArchivedEvent[] = [];
   const started = Date.now();
+  const scope: Record<string, MessageAttributeValue> =
+    options.replayScope === undefined
+      ? {}
+      : { [REPLAY_SCOPE_ATTRIBUTE]: { DataType: 'String', StringValue: options.replayScope } };
   const flush = async () => {
     if (pending.length === 0) return;
     const batch = pending.splice(0, pending.length);
@@ -168,7 +239,7 @@ export async function replayFromArchive(
         Entries: batch.map((e, i) => ({
           Id: String(i),
           MessageBody: e.body,
-          MessageAttributes: { ...e.attributes } as Record<string, MessageAttributeValue>,
+          MessageAttributes: { ...e.attributes, ...scope } as Record<string, MessageAttributeValue>,
         })),
       }),
     );
@@ -203,6 +274,8 @@ export async function replayFromArchive(
     filteredOut,
     sent,
     failed,
+    reprocess: options.replayScope !== undefined,
+    ...(options.replayScope === undefined ? {} : { replayId: options.replayScope }),
   };
 }
 
@@ -269,27 +342,53 @@ export function registerReplay(
         throw new UsageError(`--rate must be a positive number (got "${v}")`);
       return n;
     })
+    .option(
+      '--reprocess',
+      'apply again events the service applied already: once more per replay id (standard topic only; see docs/operations.md)',
+      false,
+    )
+    .option(
+      '--replay-id <id>',
+      'with --reprocess: resume that replay (nothing applied twice); default a new id',
+    )
     .action(async (service: string, opts: ReplayOptions, command: Command) => {
+      // What needs no target first: a usage error should not wait for (or depend on) the stack.
+      checkReplayOptions(service, opts);
       const ctx = await context(command);
+      const replayId = replayIdFor(service, opts, ctx.target.fifo);
       if (ctx.target.fifo) {
         const result = await replayFifo(ctx, service, opts);
         ctx.print(result, () => `${service}: SNS replay ${result.from} … ${result.to} completed`);
         return;
       }
+      // Said before anything is sent (on stderr: --json keeps stdout one document), so a replay
+      // that dies half-way can be resumed with the same id.
+      if (replayId !== undefined) ctx.io.err(`replay id ${replayId} (resume with --replay-id ${replayId})`);
       const bar = ctx.bar(0, `replay ${service}`);
       let result: ArchiveReplayResult;
       try {
-        result = await replayFromArchive(ctx, service, opts, (sent) => bar.update(sent, sent));
+        result = await replayFromArchive(
+          ctx,
+          service,
+          { ...opts, ...(replayId === undefined ? {} : { replayScope: replayId }) },
+          (sent) => bar.update(sent, sent),
+        );
       } finally {
         bar.stop();
       }
       if (result.failed > 0) ctx.fail();
       ctx.print(result, () =>
         [
-          `${service}: replayed ${result.sent} of ${result.archived} archived event(s) from ${result.from} to ${result.to}` +
+          `${service}: ${replayId === undefined ? 'replayed' : 'reprocessed'} ${result.sent} of ${result.archived} archived event(s) from ${result.from} to ${result.to}` +
             (result.filteredOut > 0 ? ` (${result.filteredOut} outside its filter)` : ''),
-          '  events it had processed already are duplicates (no second effect)',
-          ...(result.failed > 0 ? [`  ${result.failed} not sent: run again`] : []),
+          replayId === undefined
+            ? '  events it had processed already are duplicates (no second effect)'
+            : `  replay id ${replayId}: each event is applied once more; the same --replay-id again applies nothing more`,
+          ...(result.failed > 0
+            ? [
+                `  ${result.failed} not sent: run again${replayId === undefined ? '' : ` with --replay-id ${replayId}`}`,
+              ]
+            : []),
         ].join('\n'),
       );
     });

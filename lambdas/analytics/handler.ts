@@ -15,5 +15,5 @@ export const handler = createSqsConsumer({
   service: ANALYTICS_SERVICE,
   config,
   dynamodb,
-  handle: (event) => recordOrderTotals(event, totals),
+  handle: (event, { replayScope }) => recordOrderTotals(event, totals, replayScope),
 });

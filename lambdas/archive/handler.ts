@@ -15,5 +15,7 @@ export const handler = createSqsConsumer({
   service: ARCHIVE_SERVICE,
   config,
   dynamodb,
+  // No replay scope: the archive keeps one copy per event (the source `replay` reads), so a scoped
+  // delivery finds that copy and is a duplicate (`replay archive --reprocess` is refused anyway).
   handle: (event) => archiveEvent(event, archive),
 });

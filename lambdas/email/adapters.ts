@@ -2,6 +2,7 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
 import { type DynamoDBDocumentClient, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { scopedSortKey } from '../shared/effects.ts';
 import { OrderEventsError } from '../shared/errors.ts';
 import type { EmailTransport, Outbox, OutboxState } from './email.ts';
 
@@ -29,10 +30,13 @@ export function sesTransport(ses: SESv2Client, fromAddress: string): EmailTransp
 /** Sends nothing: the outbox record is the whole effect (no SES sender configured). */
 export const recordOnlyTransport: EmailTransport = { name: 'record-only', send: async () => {} };
 
-/** Key of an event's outbox record (deterministic: one record per event). */
-export const emailKey = (orderId: string, eventId: string) => ({
+/**
+ * Key of an event's outbox record (deterministic: one record per event and replay scope; a
+ * `replay --reprocess` sends again under its own record).
+ */
+export const emailKey = (orderId: string, eventId: string, replayScope?: string) => ({
   pk: `ORDER#${orderId}`,
-  sk: `EMAIL#${eventId}`,
+  sk: scopedSortKey(`EMAIL#${eventId}`, replayScope),
 });
 
 /** The `state` of the item DynamoDB returned with a failed condition (ReturnValuesOnConditionCheckFailure). */
@@ -53,7 +57,11 @@ export function dynamoOutbox(db: DynamoDBDocumentClient, tableName: string): Out
         await db.send(
           new PutCommand({
             TableName: tableName,
-            Item: { ...emailKey(intent.orderId, intent.eventId), ...intent, state: 'pending' },
+            Item: {
+              ...emailKey(intent.orderId, intent.eventId, intent.replayScope),
+              ...intent,
+              state: 'pending',
+            },
             ConditionExpression: 'attribute_not_exists(pk)',
             ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
           }),
@@ -69,7 +77,7 @@ export function dynamoOutbox(db: DynamoDBDocumentClient, tableName: string): Out
         await db.send(
           new UpdateCommand({
             TableName: tableName,
-            Key: emailKey(intent.orderId, intent.eventId),
+            Key: emailKey(intent.orderId, intent.eventId, intent.replayScope),
             UpdateExpression: 'SET #state = :sent, sentAt = :at',
             ConditionExpression: '#state = :pending',
             ExpressionAttributeNames: { '#state': 'state' },

@@ -33,12 +33,14 @@ export interface EmailIntent {
   readonly to: string;
   readonly subject: string;
   readonly transport: EmailTransport['name'];
+  /** The replay id of a `replay --reprocess` that sends it again (undefined: the first send). */
+  readonly replayScope?: string;
 }
 
 /** State of an event's outbox record. */
 export type OutboxState = 'pending' | 'sent';
 
-/** The outbox: one record per event, `pending` until the email has left, then `sent`. */
+/** The outbox: one record per event and replay scope, `pending` until the email has left, then `sent`. */
 export interface Outbox {
   /**
    * Records `intent` as `pending` unless the event already has a record.
@@ -89,11 +91,13 @@ export function confirmationEmail(event: OrderPlaced): EmailMessage {
 /**
  * Sends the order confirmation at most once per event as far as the outbox can tell: records the
  * intent, sends unless the record says `sent`, then marks it `sent`. A `pending` record left by an
- * attempt that died is sent by the next one.
+ * attempt that died is sent by the next one. A `replayScope` (`replay --reprocess`) has its own
+ * record: the customer gets the confirmation once more.
  */
 export async function sendOrderConfirmation(
   event: OrderPlaced,
   ports: EmailPorts,
+  replayScope?: string,
 ): Promise<ConfirmationResult> {
   const message = confirmationEmail(event);
   const intent: EmailIntent = {
@@ -102,6 +106,7 @@ export async function sendOrderConfirmation(
     to: message.to,
     subject: message.subject,
     transport: ports.transport.name,
+    ...(replayScope === undefined ? {} : { replayScope }),
   };
   if ((await ports.outbox.open(intent)) === 'sent') return { ...intent, outcome: 'already-applied' };
   await ports.transport.send(message);

@@ -20,5 +20,5 @@ export const handler = createSqsConsumer({
   service: EMAIL_SERVICE,
   config,
   dynamodb,
-  handle: (event) => sendOrderConfirmation(event, ports),
+  handle: (event, { replayScope }) => sendOrderConfirmation(event, ports, replayScope),
 });

@@ -1,12 +1,15 @@
 /** DynamoDB implementation of the high-value port (item shape: see docs/contract.md). */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { writeEffectOnce } from '../shared/effects.ts';
+import { scopedSortKey, writeEffectOnce } from '../shared/effects.ts';
 import { HIGH_VALUE_SERVICE, type ReviewPort } from './high-value.ts';
 
-/** Key of the review case an event opens (deterministic: the event can open only this one). */
-export const reviewKey = (orderId: string, eventId: string) => ({
+/**
+ * Key of the review case an event opens (deterministic: the event can open only this one per replay
+ * scope; a `replay --reprocess` opens a new case beside the first, never over it).
+ */
+export const reviewKey = (orderId: string, eventId: string, replayScope?: string) => ({
   pk: `ORDER#${orderId}`,
-  sk: `REVIEW#${eventId}`,
+  sk: scopedSortKey(`REVIEW#${eventId}`, replayScope),
 });
 
 /**
@@ -21,8 +24,9 @@ export function dynamoReviewPort(db: DynamoDBDocumentClient, tableName: string):
         eventId: c.eventId,
         tableName,
         marker: {
-          ...reviewKey(c.orderId, c.eventId),
+          ...reviewKey(c.orderId, c.eventId, c.replayScope),
           eventId: c.eventId,
+          ...(c.replayScope === undefined ? {} : { replayScope: c.replayScope }),
           total: c.total,
           customerId: c.customerId,
           status: 'open',

@@ -15,5 +15,5 @@ export const handler = createSqsConsumer({
   service: HIGH_VALUE_SERVICE,
   config,
   dynamodb,
-  handle: (event) => openReviewCase(event, reviews),
+  handle: (event, { replayScope }) => openReviewCase(event, reviews, replayScope),
 });

@@ -21,24 +21,37 @@ export interface ReviewCase {
   readonly eventId: string;
   readonly customerId: string;
   readonly total: number;
+  /** The replay id of a `replay --reprocess` that opens this case again (undefined: the first case). */
+  readonly replayScope?: string;
 }
 
 /** Storage of review cases. */
 export interface ReviewPort {
-  /** Opens the case of `reviewCase.eventId` once: a second call answers `already-applied`. */
+  /**
+   * Opens the case of `reviewCase.eventId` once per `replayScope`: a second call answers
+   * `already-applied`.
+   */
   open(reviewCase: ReviewCase): Promise<EffectOutcome>;
 }
 
 /**
  * Opens a review case for an order at or above {@link HIGH_VALUE_THRESHOLD}, once per event (the
- * port guarantees it); smaller orders are `skipped`.
+ * port guarantees it), and one more case per `replayScope` of a `replay --reprocess`; smaller
+ * orders are `skipped`.
  */
 export async function openReviewCase(
   event: OrderPlaced,
   reviews: ReviewPort,
+  replayScope?: string,
 ): Promise<{ outcome: RecordOutcome; total: number }> {
   const { orderId, customerId, total } = event.data;
   if (total < HIGH_VALUE_THRESHOLD) return { outcome: 'skipped', total };
-  const outcome = await reviews.open({ orderId, eventId: event.eventId, customerId, total });
+  const outcome = await reviews.open({
+    orderId,
+    eventId: event.eventId,
+    customerId,
+    total,
+    ...(replayScope === undefined ? {} : { replayScope }),
+  });
   return { outcome, total };
 }

@@ -1,6 +1,6 @@
 /** DynamoDB implementation of the inventory port (item shapes: see docs/contract.md). */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { EffectCancelledError, writeEffectOnce } from '../shared/effects.ts';
+import { EffectCancelledError, scopedSortKey, writeEffectOnce } from '../shared/effects.ts';
 import { INVENTORY_SERVICE, type StockPort } from './inventory.ts';
 
 /** Key of a SKU's stock item. */
@@ -8,11 +8,12 @@ export const stockKey = (sku: string) => ({ pk: `SKU#${sku}`, sk: 'STOCK' });
 
 /**
  * Key of an event's reservation record: what it reserved and backordered. It is also the event's
- * marker, so it exists exactly when the stock movements of the event have been applied.
+ * marker, so it exists exactly when the stock movements of the event have been applied (in that
+ * replay scope: a `replay --reprocess` reserves again under its own record).
  */
-export const reservationKey = (orderId: string, eventId: string) => ({
+export const reservationKey = (orderId: string, eventId: string, replayScope?: string) => ({
   pk: `ORDER#${orderId}`,
-  sk: `RESERVATION#${eventId}`,
+  sk: scopedSortKey(`RESERVATION#${eventId}`, replayScope),
 });
 
 /**
@@ -29,8 +30,9 @@ export function dynamoStockPort(db: DynamoDBDocumentClient, tableName: string): 
           eventId: ref.eventId,
           tableName,
           marker: {
-            ...reservationKey(ref.orderId, ref.eventId),
+            ...reservationKey(ref.orderId, ref.eventId, ref.replayScope),
             eventId: ref.eventId,
+            ...(ref.replayScope === undefined ? {} : { replayScope: ref.replayScope }),
             reserved: plan.reserve,
             backordered: plan.backorder,
             createdAt: new Date().toISOString(),

@@ -15,5 +15,5 @@ export const handler = createSqsConsumer({
   service: INVENTORY_SERVICE,
   config,
   dynamodb,
-  handle: (event) => reserveInventory(event, stock),
+  handle: (event, { replayScope }) => reserveInventory(event, stock, replayScope),
 });

@@ -16,6 +16,8 @@ export const INVENTORY_SERVICE = 'inventory';
 export interface OrderRef {
   readonly orderId: string;
   readonly eventId: string;
+  /** The replay id of a `replay --reprocess` that reserves again (undefined: the first reservation). */
+  readonly replayScope?: string;
 }
 
 /** A quantity of one SKU. */
@@ -38,7 +40,7 @@ export type CommitResult =
 /** Storage of stock levels and of the reservation record of each event. */
 export interface StockPort {
   /**
-   * All or nothing, once per `ref.eventId`: decrements `available` of every `reserve` SKU (only if
+   * All or nothing, once per `ref.eventId` and `ref.replayScope`: decrements `available` of every `reserve` SKU (only if
    * that much is available; an unknown SKU is never available) and records the plan.
    * `already-applied` if the event's reservation was committed before (nothing changes);
    * `short` (nothing applied) names the `reserve` SKUs that did not have enough stock.
@@ -62,9 +64,18 @@ export function quantitiesBySku(event: OrderPlaced): Map<string, number> {
  * Reserves stock for every SKU of the order in one commit; a SKU that is short is backordered
  * instead and the commit is tried again with the rest (each try has fewer SKUs to reserve, so at
  * most one try per SKU plus one). Once per event: the port's commit carries the per-event marker.
+ * A `replayScope` (`replay --reprocess`) reserves once more, against the stock as it is now.
  */
-export async function reserveInventory(event: OrderPlaced, stock: StockPort): Promise<ReservationResult> {
-  const ref: OrderRef = { orderId: event.data.orderId, eventId: event.eventId };
+export async function reserveInventory(
+  event: OrderPlaced,
+  stock: StockPort,
+  replayScope?: string,
+): Promise<ReservationResult> {
+  const ref: OrderRef = {
+    orderId: event.data.orderId,
+    eventId: event.eventId,
+    ...(replayScope === undefined ? {} : { replayScope }),
+  };
   let reserve: SkuQuantity[] = [...quantitiesBySku(event)].map(([sku, quantity]) => ({ sku, quantity }));
   const backorder: SkuQuantity[] = [];
   for (;;) {

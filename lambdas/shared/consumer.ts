@@ -1,9 +1,10 @@
 /**
  * The SQS consumer plumbing every service shares, so each handler.ts is a few lines:
- * parse + validate → Powertools idempotency (DynamoDB, key = eventId) → business function, with
- * partial batch responses, a poison fast path to the DLQ, structured logs and EMF metrics. On a
- * FIFO queue the records of a batch run in order and a failure holds back the rest of its message
- * group only (Powertools SqsFifoPartialProcessorAsync with skipGroupOnError).
+ * parse + validate → Powertools idempotency (DynamoDB, key = the fact, plus the replay scope of a
+ * `replay --reprocess` delivery) → business function, with partial batch responses, a poison fast
+ * path to the DLQ, structured logs and EMF metrics. On a FIFO queue the records of a batch run in
+ * order and a failure holds back the rest of its message group only (Powertools
+ * SqsFifoPartialProcessorAsync with skipGroupOnError).
  */
 import {
   BatchProcessor,
@@ -32,6 +33,12 @@ import { ConfigurationError, ContractViolationError, TransientError } from './er
 export interface RecordScope {
   /** Logger with correlationId, eventId, orderId and messageId already appended. */
   readonly logger: Logger;
+  /**
+   * The replay id of a `replay --reprocess` delivery ({@link REPLAY_SCOPE_ATTRIBUTE}), undefined for
+   * every other delivery. The business function keys its effect's per-event marker with it, so the
+   * event is applied once more per replay id, and once in total per replay id.
+   */
+  readonly replayScope?: string;
 }
 
 /** Options of {@link createSqsConsumer}. */
@@ -78,9 +85,80 @@ export const POISON_ATTRIBUTE = {
   service: 'service',
 } as const;
 
+/**
+ * Name of the message attribute that scopes a delivery to one replay: only `order-events replay
+ * --reprocess` sets it (publishes never do). Its value, a replay id, joins the idempotency key and
+ * every effect's per-event marker, so the event is applied once more per replay id, and a delivery
+ * with a malformed value is poison (never treated as unscoped).
+ */
+export const REPLAY_SCOPE_ATTRIBUTE = 'replay-scope';
+
+/** Longest replay id (it becomes part of marker sort keys). */
+export const MAX_REPLAY_ID_LENGTH = 64;
+// No `#`: the id is appended to `#`-separated sort keys, whose prefixes must stay unambiguous.
+const REPLAY_ID_CHARACTERS = /^[A-Za-z0-9_-]+$/;
+
+/**
+ * Why `value` is not a replay id, or undefined when it is one: 1 to {@link MAX_REPLAY_ID_LENGTH}
+ * characters of `A-Z a-z 0-9 _ -`. The CLI checks `--replay-id` with it, the consumer the attribute.
+ */
+export function replayIdProblem(value: string): string | undefined {
+  if (value.length === 0) return 'is empty';
+  if (value.length > MAX_REPLAY_ID_LENGTH) {
+    return `is ${value.length} characters long (at most ${MAX_REPLAY_ID_LENGTH})`;
+  }
+  if (!REPLAY_ID_CHARACTERS.test(value)) return 'may contain only A-Z, a-z, 0-9, "_" and "-"';
+  return undefined;
+}
+
+/**
+ * The replay scope of a record: undefined when it has no {@link REPLAY_SCOPE_ATTRIBUTE}.
+ *
+ * @throws ContractViolationError when the attribute is there but not a String holding a replay id
+ *   (poison: ignoring it would apply the replay as a plain duplicate, or not at all)
+ */
+export function replayScopeOf(record: Pick<SQSRecord, 'messageAttributes'>): string | undefined {
+  const attribute = record.messageAttributes?.[REPLAY_SCOPE_ATTRIBUTE];
+  if (attribute === undefined) return undefined;
+  const invalid = (message: string) =>
+    new ContractViolationError([{ path: `messageAttributes.${REPLAY_SCOPE_ATTRIBUTE}`, message }], {
+      summary: 'invalid replay scope',
+    });
+  if (attribute.dataType !== 'String' || attribute.stringValue === undefined) {
+    throw invalid(`must be a String attribute holding a replay id (got ${attribute.dataType})`);
+  }
+  const problem = replayIdProblem(attribute.stringValue);
+  if (problem !== undefined) {
+    throw invalid(`${JSON.stringify(attribute.stringValue.slice(0, 100))} ${problem}`);
+  }
+  return attribute.stringValue;
+}
+
 // SQS allows 10 attributes per message; ours take 5, the original ones may use the rest.
 const MAX_MESSAGE_ATTRIBUTES = 10;
 const MAX_REASON_LENGTH = 1024;
+
+/**
+ * First argument of the idempotent function, which Powertools hashes: `key` is the idempotency key,
+ * `event.data` the validated payload.
+ */
+interface Delivery {
+  /**
+   * The fact, `[eventType, orderId]`, exactly as before replay scopes existed (so the keys of every
+   * ordinary delivery, and the records already stored, are unchanged), plus the replay scope.
+   */
+  readonly key: readonly string[];
+  readonly event: OrderPlaced;
+  readonly replayScope: string | undefined;
+}
+
+/** The idempotency key of a delivery (see {@link Delivery.key}). */
+function idempotencyKey(event: OrderPlaced, replayScope: string | undefined): string[] {
+  // The fact (one order placed), not the id a publisher chose: the contract also rejects any
+  // eventId other than the canonical one derived from these two fields.
+  const fact = [event.eventType, event.data.orderId];
+  return replayScope === undefined ? fact : [...fact, replayScope];
+}
 
 /**
  * Second argument of the idempotent function. makeIdempotent hashes argument 0 unless
@@ -122,10 +200,12 @@ class ConsumerLogger extends Logger {
 /**
  * Builds the Lambda handler of one consumer service.
  *
- * Per record: a body that breaks the contract, or an eventId already processed with different
- * `data` (IdempotencyValidationError), is poison: its original body goes to DLQ_URL with reason
- * attributes and the record counts as handled; if that send fails the record is reported as failed
- * so SQS keeps it. Any other error reports exactly that record in `batchItemFailures`.
+ * Per record: a body that breaks the contract, a malformed {@link REPLAY_SCOPE_ATTRIBUTE}, or an
+ * eventId already processed with different `data` (IdempotencyValidationError), is poison: its
+ * original body goes to DLQ_URL with reason attributes and the record counts as handled; if that
+ * send fails the record is reported as failed so SQS keeps it. Any other error reports exactly
+ * that record in `batchItemFailures`. A delivery with a replay scope is keyed, and applied, once
+ * per replay id (see {@link RecordScope.replayScope}).
  *
  * @throws ConfigurationError at creation if the environment is incomplete or SERVICE_NAME differs
  */
@@ -147,9 +227,12 @@ export function createSqsConsumer(options: SqsConsumerOptions): SqsHandler {
     awsSdkV3Client: options.dynamodb ?? new DynamoDBClient({}),
   });
 
-  const runBusiness = async (event: OrderPlaced, invocation: Invocation): Promise<HandledRecord> => {
+  const runBusiness = async (delivery: Delivery, invocation: Invocation): Promise<HandledRecord> => {
     invocation.ran = true;
-    return await options.handle(event, { logger: invocation.logger });
+    return await options.handle(delivery.event, {
+      logger: invocation.logger,
+      replayScope: delivery.replayScope,
+    });
   };
 
   const parkPoison = async (record: SQSRecord, error: Error, recordLogger: Logger): Promise<void> => {
@@ -208,10 +291,10 @@ export function createSqsConsumer(options: SqsConsumerOptions): SqsHandler {
     // A fresh config per invocation: registerLambdaContext lets a crashed attempt's in-progress lock
     // expire with the invocation's deadline instead of blocking redeliveries until the record expires.
     const idempotencyConfig = new IdempotencyConfig({
-      // The key is the fact (one order placed), not the id a publisher chose: the contract also
-      // rejects any eventId other than the canonical one derived from these two fields.
-      eventKeyJmesPath: '[eventType, data.orderId]',
-      payloadValidationJmesPath: 'data',
+      // One expression for scoped and unscoped deliveries: the persistence layer takes its first
+      // configuration only, so the key is computed in idempotencyKey() and only hashed here.
+      eventKeyJmesPath: 'key',
+      payloadValidationJmesPath: 'event.data',
       expiresAfterSeconds: config.idempotencyExpirySeconds,
       throwOnNoIdempotencyKey: true,
     });
@@ -227,8 +310,10 @@ export function createSqsConsumer(options: SqsConsumerOptions): SqsHandler {
       const recordLogger = logger.createChild();
       recordLogger.appendKeys({ messageId: record.messageId });
       let parsed: OrderPlaced;
+      let replayScope: string | undefined;
       try {
         parsed = parseOrderPlaced(record.body);
+        replayScope = replayScopeOf(record);
       } catch (error) {
         if (!(error instanceof ContractViolationError)) throw error;
         await parkPoison(record, error, recordLogger);
@@ -238,11 +323,15 @@ export function createSqsConsumer(options: SqsConsumerOptions): SqsHandler {
         correlationId: parsed.correlationId,
         eventId: parsed.eventId,
         orderId: parsed.data.orderId,
+        ...(replayScope === undefined ? {} : { replayScope }),
       });
       const invocation: Invocation = { ran: false, logger: recordLogger };
       let result: HandledRecord;
       try {
-        result = await idempotent(parsed, invocation);
+        result = await idempotent(
+          { key: idempotencyKey(parsed, replayScope), event: parsed, replayScope },
+          invocation,
+        );
       } catch (error) {
         if (error instanceof IdempotencyValidationError) {
           await parkPoison(record, error, recordLogger);

@@ -28,6 +28,16 @@ export type EffectOutcome = 'applied' | 'already-applied';
 /** What a consumer's business function did with a record: its effect's outcome, or nothing to do. */
 export type RecordOutcome = EffectOutcome | 'skipped';
 
+/**
+ * The sort key of an effect's per-event marker in a replay scope: `sk` itself for an ordinary
+ * delivery (the keys every effect had before replays could reprocess), `<sk>#REPLAY#<replayId>` for
+ * a `replay --reprocess` delivery, so each replay id has its own marker and applies the effect once
+ * more. Replay ids contain no `#` (replayIdProblem), so a prefix query on `sk` finds every scope.
+ */
+export function scopedSortKey(sk: string, replayScope: string | undefined): string {
+  return replayScope === undefined ? sk : `${sk}#REPLAY#${replayScope}`;
+}
+
 /** One effect: the marker and the other writes that commit with it, all or none. */
 export interface EffectWrite {
   /** Consumer service (named in errors). */

@@ -6,12 +6,12 @@
 import { randomInt } from 'node:crypto';
 import { DeleteCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dayKey } from '../../../lambdas/analytics/adapters.ts';
+import { countedKey, dayKey } from '../../../lambdas/analytics/adapters.ts';
 import { buildOrderPlaced } from '../../../lambdas/shared/contract.ts';
-import { drainQueue, scanAll } from '../helpers/aws.ts';
+import { drainQueue, itemsOf, scanAll } from '../helpers/aws.ts';
 import { type ConsumerUnderTest, startConsumer } from '../helpers/consumer-env.ts';
 import { sampleEvent, sampleOrder } from '../helpers/orders.ts';
-import { eventRecord, sqsEvent, sqsRecord } from '../helpers/sqs-event.ts';
+import { eventRecord, replayRecord, sqsEvent, sqsRecord } from '../helpers/sqs-event.ts';
 
 let c: ConsumerUnderTest;
 beforeAll(async () => {
@@ -178,6 +178,43 @@ describe('analytics handler', () => {
     const response = await c.invoke(sqsEvent(a, b));
     expect(response.batchItemFailures.length).toBeLessThanOrEqual(1);
     expect(await totals(day)).toMatchObject({ orders: 1 });
+  });
+
+  it('counts an event once more per replay scope (replay --reprocess), once per scope', async () => {
+    const day = uniqueDay();
+    const event = sampleEvent({}, { occurredAt: at(day) });
+    await c.invoke(sqsEvent(eventRecord(event)));
+    expect(await totals(day)).toMatchObject({ orders: 1, revenue: 28.99 });
+    c.metrics.reset();
+    // A redelivery of the first replay message, then the plain event again: nothing more.
+    for (const record of [
+      replayRecord(event, 'r-1'),
+      replayRecord(event, 'r-1', { receiveCount: 2 }),
+      eventRecord(event),
+    ]) {
+      expect(await c.invoke(sqsEvent(record))).toEqual({ batchItemFailures: [] });
+    }
+    expect(await totals(day)).toMatchObject({ orders: 2, revenue: 57.98 });
+    expect(await c.invoke(sqsEvent(replayRecord(event, 'r-2')))).toEqual({ batchItemFailures: [] });
+    expect(await totals(day)).toMatchObject({ orders: 3 });
+    expect(c.metrics.sums()).toEqual({ processed: 2, duplicate: 2 });
+    // One marker per scope: the first one's key unchanged, each replay's beside it.
+    const markers = await itemsOf(c.doc, c.effectTable, countedKey(event.eventId).pk);
+    expect(markers.map((m) => m.sk).sort()).toEqual(['COUNTED', 'COUNTED#REPLAY#r-1', 'COUNTED#REPLAY#r-2']);
+    expect(markers.find((m) => m.sk === countedKey(event.eventId, 'r-1').sk)).toMatchObject({
+      eventId: event.eventId,
+      day,
+      replayScope: 'r-1',
+    });
+  });
+
+  it('a reprocess of an event never applied counts it; an unscoped copy consumed later counts it again (docs: reprocess with empty DLQs)', async () => {
+    const day = uniqueDay();
+    const event = sampleEvent({}, { occurredAt: at(day) });
+    await c.invoke(sqsEvent(replayRecord(event, 'r-1')));
+    expect(await totals(day)).toMatchObject({ orders: 1 });
+    await c.invoke(sqsEvent(eventRecord(event)));
+    expect(await totals(day)).toMatchObject({ orders: 2 });
   });
 
   it('stores idempotency keys prefixed with the service name', async () => {

@@ -4,7 +4,7 @@ import { emailKey } from '../../../lambdas/email/adapters.ts';
 import { drainQueue, itemsOf } from '../helpers/aws.ts';
 import { type ConsumerUnderTest, startConsumer } from '../helpers/consumer-env.ts';
 import { sampleEvent } from '../helpers/orders.ts';
-import { eventRecord, sqsEvent, sqsRecord } from '../helpers/sqs-event.ts';
+import { eventRecord, replayRecord, sqsEvent, sqsRecord } from '../helpers/sqs-event.ts';
 
 let c: ConsumerUnderTest;
 beforeAll(async () => {
@@ -29,6 +29,25 @@ describe('email handler', () => {
         transport: 'record-only',
         state: 'sent',
         sentAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT[\d:.]+Z$/),
+      }),
+    ]);
+  });
+
+  it('sends once more per replay scope (replay --reprocess), under its own outbox record', async () => {
+    const event = sampleEvent();
+    await c.invoke(sqsEvent(eventRecord(event)));
+    for (const record of [replayRecord(event, 'r-1'), replayRecord(event, 'r-1'), eventRecord(event)]) {
+      expect(await c.invoke(sqsEvent(record))).toEqual({ batchItemFailures: [] });
+    }
+    const { pk } = emailKey(event.data.orderId, event.eventId);
+    expect(await itemsOf(c.doc, c.effectTable, pk)).toEqual([
+      expect.objectContaining({ ...emailKey(event.data.orderId, event.eventId), state: 'sent' }),
+      expect.objectContaining({
+        ...emailKey(event.data.orderId, event.eventId, 'r-1'),
+        eventId: event.eventId,
+        replayScope: 'r-1',
+        subject: `Order ${event.data.orderId} confirmed`,
+        state: 'sent',
       }),
     ]);
   });

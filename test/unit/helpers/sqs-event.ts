@@ -1,6 +1,7 @@
 /** Lambda-shaped SQS events and contexts, as the event source mapping delivers them. */
 import { createHash, randomUUID } from 'node:crypto';
 import type { Context, SQSEvent, SQSMessageAttributes, SQSRecord } from 'aws-lambda';
+import { REPLAY_SCOPE_ATTRIBUTE } from '../../../lambdas/shared/consumer.ts';
 import type { OrderPlaced } from '../../../lambdas/shared/contract.ts';
 import { LOCAL_ACCOUNT_ID } from '../../../local/emulators.ts';
 
@@ -55,6 +56,25 @@ export function eventRecord(event: OrderPlaced, options: SqsRecordOptions = {}):
     },
     ...options,
   });
+}
+
+/**
+ * An {@link eventRecord} as `order-events replay --reprocess` sends it: the event's attributes plus
+ * the replay scope (`dataType` String unless given).
+ */
+export function replayRecord(
+  event: OrderPlaced,
+  replayScope: string,
+  { dataType = 'String', ...options }: SqsRecordOptions & { dataType?: string } = {},
+): SQSRecord {
+  const record = eventRecord(event, options);
+  record.messageAttributes[REPLAY_SCOPE_ATTRIBUTE] = {
+    stringValue: replayScope,
+    stringListValues: [],
+    binaryListValues: [],
+    dataType,
+  };
+  return record;
 }
 
 /** An SQS event of the given records. */

@@ -1,10 +1,11 @@
 /** The high-value consumer against the emulators. */
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { reviewKey } from '../../../lambdas/high-value/adapters.ts';
 import { itemsOf } from '../helpers/aws.ts';
 import { type ConsumerUnderTest, startConsumer } from '../helpers/consumer-env.ts';
 import { sampleEvent } from '../helpers/orders.ts';
-import { eventRecord, sqsEvent } from '../helpers/sqs-event.ts';
+import { eventRecord, replayRecord, sqsEvent } from '../helpers/sqs-event.ts';
 
 let c: ConsumerUnderTest;
 beforeAll(async () => {
@@ -26,6 +27,35 @@ describe('high-value handler', () => {
         eventId: event.eventId,
         total: 500,
         customerId: 'cust-1',
+        status: 'open',
+      }),
+    ]);
+  });
+
+  it('opens a new case per replay scope (replay --reprocess) and leaves the worked-on first case alone', async () => {
+    const event = sampleEvent({ items: [{ sku: 'TV', quantity: 1, unitPrice: 300 }], total: 300 });
+    await c.invoke(sqsEvent(eventRecord(event)));
+    // A reviewer closed the first case before the replay.
+    await c.doc.send(
+      new UpdateCommand({
+        TableName: c.effectTable,
+        Key: reviewKey(event.data.orderId, event.eventId),
+        UpdateExpression: 'SET #status = :closed',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':closed': 'closed' },
+      }),
+    );
+    for (const record of [replayRecord(event, 'r-1'), replayRecord(event, 'r-1'), eventRecord(event)]) {
+      expect(await c.invoke(sqsEvent(record))).toEqual({ batchItemFailures: [] });
+    }
+    const { pk } = reviewKey(event.data.orderId, event.eventId);
+    expect(await itemsOf(c.doc, c.effectTable, pk)).toEqual([
+      expect.objectContaining({ ...reviewKey(event.data.orderId, event.eventId), status: 'closed' }),
+      expect.objectContaining({
+        ...reviewKey(event.data.orderId, event.eventId, 'r-1'),
+        eventId: event.eventId,
+        replayScope: 'r-1',
+        total: 300,
         status: 'open',
       }),
     ]);

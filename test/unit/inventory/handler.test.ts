@@ -9,7 +9,7 @@ import { TransientError } from '../../../lambdas/shared/errors.ts';
 import { drainQueue, itemsOf } from '../helpers/aws.ts';
 import { type ConsumerUnderTest, startConsumer } from '../helpers/consumer-env.ts';
 import { sampleEvent } from '../helpers/orders.ts';
-import { eventRecord, sqsEvent, sqsRecord } from '../helpers/sqs-event.ts';
+import { eventRecord, replayRecord, sqsEvent, sqsRecord } from '../helpers/sqs-event.ts';
 
 let c: ConsumerUnderTest;
 beforeAll(async () => {
@@ -150,6 +150,37 @@ describe('inventory handler', () => {
     const failed = responses.flatMap((r) => r.batchItemFailures);
     expect(failed.length).toBeLessThanOrEqual(1);
     expect(await available(sku)).toBe(6);
+  });
+
+  it('reserves once more per replay scope (replay --reprocess) under its own reservation record', async () => {
+    const sku = await stockedSku(10);
+    const event = sampleEvent(orderOf(sku, 2));
+    await c.invoke(sqsEvent(eventRecord(event)));
+    expect(await available(sku)).toBe(8);
+    for (const record of [replayRecord(event, 'r-1'), replayRecord(event, 'r-1'), eventRecord(event)]) {
+      expect(await c.invoke(sqsEvent(record))).toEqual({ batchItemFailures: [] });
+    }
+    expect(await available(sku)).toBe(6);
+    expect(await orderItems(event)).toEqual([
+      expect.objectContaining({
+        ...reservationKey(event.data.orderId, event.eventId),
+        reserved: [{ sku, quantity: 2 }],
+      }),
+      expect.objectContaining({
+        ...reservationKey(event.data.orderId, event.eventId, 'r-1'),
+        eventId: event.eventId,
+        replayScope: 'r-1',
+        reserved: [{ sku, quantity: 2 }],
+        backordered: [],
+      }),
+    ]);
+    // Against the stock as it is now: short stock backorders as for any order.
+    await c.doc.send(new PutCommand({ TableName: c.effectTable, Item: { ...stockKey(sku), available: 1 } }));
+    await c.invoke(sqsEvent(replayRecord(event, 'r-2')));
+    expect(await available(sku)).toBe(1);
+    expect(await orderItems(event)).toContainEqual(
+      expect.objectContaining({ replayScope: 'r-2', reserved: [], backordered: [{ sku, quantity: 2 }] }),
+    );
   });
 
   it('parks a contract violation in the DLQ and keeps the stock', async () => {

@@ -4,7 +4,13 @@ import { CreateQueueCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { METRICS_NAMESPACE } from '../../../infra/config.ts';
 import type { ConsumerConfig } from '../../../lambdas/shared/config.ts';
-import { createSqsConsumer, POISON_ATTRIBUTE } from '../../../lambdas/shared/consumer.ts';
+import {
+  createSqsConsumer,
+  MAX_REPLAY_ID_LENGTH,
+  POISON_ATTRIBUTE,
+  REPLAY_SCOPE_ATTRIBUTE,
+  replayIdProblem,
+} from '../../../lambdas/shared/consumer.ts';
 import type { OrderPlaced } from '../../../lambdas/shared/contract.ts';
 import { ConfigurationError } from '../../../lambdas/shared/errors.ts';
 import { type Emulators, LOCAL_ACCOUNT_ID, startEmulators } from '../../../local/emulators.ts';
@@ -18,7 +24,7 @@ import {
 } from '../helpers/aws.ts';
 import { captureMetrics, type MetricCapture } from '../helpers/emf.ts';
 import { sampleEvent } from '../helpers/orders.ts';
-import { eventRecord, lambdaContext, sqsEvent, sqsRecord } from '../helpers/sqs-event.ts';
+import { eventRecord, lambdaContext, replayRecord, sqsEvent, sqsRecord } from '../helpers/sqs-event.ts';
 
 let emulators: Emulators;
 let clients: TestClients;
@@ -265,6 +271,121 @@ describe('createSqsConsumer: one fact, one effect, whatever the id', () => {
       .update(JSON.stringify([event.eventType, event.data.orderId]))
       .digest('base64')}`;
     expect(keys).toContain(expected);
+  });
+});
+
+describe('createSqsConsumer: replay scope (replay --reprocess)', () => {
+  /** md5/base64 of the JSON key tuple, as Powertools hashes it, under the `probe` prefix. */
+  const keyOf = (tuple: readonly string[]) =>
+    `probe#${createHash('md5').update(JSON.stringify(tuple)).digest('base64')}`;
+
+  it('keys a scoped delivery by the fact plus the scope, hands the scope over, and runs it once per scope; the unscoped key is unchanged', async () => {
+    const runs: Array<string | undefined> = [];
+    const handler = createSqsConsumer({
+      service: 'probe',
+      config,
+      dynamodb: clients.dynamodb,
+      sqs: clients.sqs,
+      handle: async (_event, { replayScope }) => {
+        runs.push(replayScope);
+        return { outcome: 'applied' };
+      },
+    });
+    const event = sampleEvent();
+    metrics.reset();
+    for (const record of [
+      eventRecord(event),
+      replayRecord(event, 'r-1'),
+      replayRecord(event, 'r-1'),
+      eventRecord(event),
+      replayRecord(event, 'r-2'),
+    ]) {
+      expect(await handler(sqsEvent(record), lambdaContext())).toEqual({ batchItemFailures: [] });
+    }
+    expect(runs).toEqual([undefined, 'r-1', 'r-2']);
+    expect(metrics.sums()).toEqual({ processed: 3, duplicate: 2 });
+    const keys = (await scanAll(clients.doc, config.idempotencyTableName)).map((i) => String(i.id));
+    const fact = [event.eventType, event.data.orderId];
+    // The unscoped key is the one every record stored before replay scopes existed.
+    expect(keys).toEqual(
+      expect.arrayContaining([keyOf(fact), keyOf([...fact, 'r-1']), keyOf([...fact, 'r-2'])]),
+    );
+  });
+
+  it.each([
+    ['too long', 'r'.repeat(MAX_REPLAY_ID_LENGTH + 1), 'String', /is 65 characters long \(at most 64\)/],
+    ['a "#" (a sort key separator)', 'r-1#COUNTED', 'String', /may contain only A-Z/],
+    ['a space', 'r 1', 'String', /may contain only A-Z/],
+    ['not a String', '42', 'Number', /must be a String attribute holding a replay id \(got Number\)/],
+  ])(
+    'parks a delivery whose replay scope has %s as poison with its reason; nothing runs',
+    async (_case, value, dataType, reason) => {
+      const dlq = await createQueue(clients.sqs, `probe-dlq-${randomUUID().slice(0, 8)}`);
+      const runs: string[] = [];
+      const handler = createSqsConsumer({
+        service: 'probe',
+        config: { ...config, dlqUrl: dlq.url },
+        dynamodb: clients.dynamodb,
+        sqs: clients.sqs,
+        handle: async (event) => {
+          runs.push(event.eventId);
+          return { outcome: 'applied' };
+        },
+      });
+      const record = replayRecord(sampleEvent(), value, { dataType });
+      metrics.reset();
+      expect(await handler(sqsEvent(record), lambdaContext())).toEqual({ batchItemFailures: [] });
+      expect(runs).toEqual([]);
+      expect(metrics.sums()).toEqual({ poisoned: 1 });
+      const [parked, ...more] = await drainQueue(clients.sqs, dlq.url);
+      expect(more).toEqual([]);
+      expect(parked?.Body).toBe(record.body);
+      const attributes = parked?.MessageAttributes ?? {};
+      expect(attributes[POISON_ATTRIBUTE.type]?.StringValue).toBe('ContractViolationError');
+      const text = attributes[POISON_ATTRIBUTE.reason]?.StringValue ?? '';
+      expect(text).toMatch(
+        new RegExp(`^invalid replay scope: messageAttributes\\.${REPLAY_SCOPE_ATTRIBUTE}: `),
+      );
+      expect(text).toMatch(reason);
+      // The original attribute travels with it: a redrive after a fix keeps the replay's scope.
+      expect(attributes[REPLAY_SCOPE_ATTRIBUTE]?.StringValue).toBe(value);
+    },
+  );
+
+  it('parks a binary replay-scope attribute (no string value) as poison', async () => {
+    const dlq = await createQueue(clients.sqs, `probe-dlq-${randomUUID().slice(0, 8)}`);
+    const handler = createSqsConsumer({
+      service: 'probe',
+      config: { ...config, dlqUrl: dlq.url },
+      dynamodb: clients.dynamodb,
+      sqs: clients.sqs,
+      handle: async () => ({ outcome: 'applied' }),
+    });
+    const record = eventRecord(sampleEvent());
+    record.messageAttributes[REPLAY_SCOPE_ATTRIBUTE] = {
+      binaryValue: Buffer.from('r-1').toString('base64'),
+      stringListValues: [],
+      binaryListValues: [],
+      dataType: 'Binary',
+    };
+    metrics.reset();
+    expect(await handler(sqsEvent(record), lambdaContext())).toEqual({ batchItemFailures: [] });
+    expect(metrics.sums()).toEqual({ poisoned: 1 });
+    const [parked] = await drainQueue(clients.sqs, dlq.url);
+    expect(parked?.MessageAttributes?.[POISON_ATTRIBUTE.reason]?.StringValue).toMatch(/\(got Binary\)/);
+  });
+});
+
+describe('replayIdProblem', () => {
+  it('accepts 1 to 64 of A-Z a-z 0-9 _ -, and names what is wrong otherwise', () => {
+    expect(replayIdProblem('20261201T093000Z-5f0c2a9e')).toBeUndefined();
+    expect(replayIdProblem('a')).toBeUndefined();
+    expect(replayIdProblem('A_z-9'.repeat(12).slice(0, 64))).toBeUndefined();
+    expect(replayIdProblem('')).toBe('is empty');
+    expect(replayIdProblem('x'.repeat(65))).toBe('is 65 characters long (at most 64)');
+    for (const bad of ['a#b', 'a b', 'a.b', 'a/b', 'é', 'a\nb']) {
+      expect(replayIdProblem(bad), bad).toMatch(/may contain only/);
+    }
   });
 });
 

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   EffectCancelledError,
   MAX_TRANSACT_ITEMS,
+  scopedSortKey,
   type TransactItem,
   writeEffectOnce,
 } from '../../../lambdas/shared/effects.ts';
@@ -100,5 +101,29 @@ describe('writeEffectOnce', () => {
       /101 items does not fit one transaction/,
     );
     expect(await read(marker(eventId))).toBeUndefined();
+  });
+});
+
+describe('scopedSortKey', () => {
+  it('keeps the marker key of an ordinary delivery and gives each replay scope its own, under the same prefix', () => {
+    expect(scopedSortKey('RESERVATION#e-1', undefined)).toBe('RESERVATION#e-1');
+    expect(scopedSortKey('RESERVATION#e-1', 'r-1')).toBe('RESERVATION#e-1#REPLAY#r-1');
+    expect(scopedSortKey('RESERVATION#e-1', 'r-2')).not.toBe(scopedSortKey('RESERVATION#e-1', 'r-1'));
+  });
+
+  it('makes a marker per scope: the same scope again is already-applied, a new scope applies', async () => {
+    const eventId = randomUUID();
+    const scoped = (scope: string | undefined) => ({
+      service: 'test',
+      eventId,
+      tableName: table,
+      marker: { pk: `T#${eventId}`, sk: scopedSortKey('MARKER', scope) },
+      writes: [counter(`C#${eventId}`)],
+    });
+    const outcomes = [];
+    for (const scope of [undefined, 'r-1', 'r-1', undefined, 'r-2'])
+      outcomes.push(await writeEffectOnce(clients.doc, scoped(scope)));
+    expect(outcomes).toEqual(['applied', 'applied', 'already-applied', 'already-applied', 'applied']);
+    expect(await read({ pk: `C#${eventId}`, sk: 'COUNTER' })).toMatchObject({ n: 3 });
   });
 });

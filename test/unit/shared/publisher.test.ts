@@ -40,6 +40,8 @@ describe('publishOrderPlaced (fauxqs)', () => {
       StringValue: 'order.placed',
     });
     expect(message?.MessageAttributes?.total).toMatchObject({ DataType: 'Number', StringValue: '28.99' });
+    // Those two only: a publish never carries a replay scope (only `replay --reprocess` sets one).
+    expect(Object.keys(message?.MessageAttributes ?? {}).sort()).toEqual(['eventType', 'total']);
   });
 
   it('builds events from plain orders and publishes many in batches of 10, in input order', async () => {
