@@ -2,7 +2,8 @@
  * Benchmark of the embedded runtime and what the pattern costs on AWS (`npm run bench`).
  *
  * Phases, on one fresh runtime with the endpoint proxy counting every call at the emulators:
- * 1. cold: one order on fresh sandboxes (cold start, reported apart);
+ * 1. cold: one order on fresh sandboxes (cold start, reported apart), then the pre-warm of every
+ *    other sandbox the pollers may use (their inits reported apart; `--no-prewarm` skips it);
  * 2. steady: `--orders` orders at `--rate`/s (PublishBatch per 100 ms tick): warm p50/p99 latency;
  * 3. api: `--api-orders` orders through POST /orders (API → order API function → SNS Publish);
  * 4. burst: `--burst` orders published at once: orders/s and CPU ms per order;
@@ -79,6 +80,7 @@ const options = new Command()
   .option('--api-rate <n>', 'rate of the API phase (orders/s)', integer, 20)
   .option('--burst <n>', 'orders of the burst (throughput) phase', integer, 1000)
   .option('--raw <n>', 'messages / items of each raw emulator measurement (0 skips)', integer, 5000)
+  .option('--no-prewarm', 'leave sandboxes to start on demand after the cold order (no pre-warm)')
   .parse()
   .opts<{
     warmup: number;
@@ -88,6 +90,7 @@ const options = new Command()
     apiRate: number;
     burst: number;
     raw: number;
+    prewarm: boolean;
   }>();
 
 /** processed-at (epoch ms, from the function's own log timestamp) per service and eventId. */
@@ -528,6 +531,13 @@ async function main(): Promise<void> {
       await publishOrderPlaced(sns, runtime.outputs.TopicArn ?? '', [e]);
       return { orders: 1, complete: await waitProcessed([e.eventId], 60_000) };
     });
+    let prewarmed: readonly number[] = [];
+    if (options.prewarm) {
+      // Every other sandbox the mappings may use starts now, its init measured apart (a cold start
+      // each), so no measured phase pays one.
+      console.log('pre-warm: initializing the sandboxes of every poller …');
+      prewarmed = Object.values(await runtime.runner.prewarm()).flat();
+    }
     if (options.warmup > 0) {
       // Sandboxes start as concurrency grows; a short run at the same rate starts them first.
       console.log(`warm-up: ${options.warmup} s at ${options.rate}/s (not counted) …`);
@@ -563,6 +573,11 @@ async function main(): Promise<void> {
     console.log('|---|---:|');
     const coldLatency = latencies(coldPublished);
     for (const s of SERVICES) console.log(`| ${s} | ${fmt(coldLatency[s]?.p50 ?? Number.NaN)} |`);
+    console.log(
+      options.prewarm
+        ? `\nPre-warmed after the cold order: ${prewarmed.length} more sandboxes (spawn → handler module imported: median ${fmt(percentile([...prewarmed], 50))} ms, max ${fmt(Math.max(...prewarmed))} ms, all at once on the shared cores).`
+        : '\nNo pre-warm (--no-prewarm): sandboxes start on demand; see "Sandboxes started during this phase".',
+    );
 
     for (const [title, published, phase] of [
       [

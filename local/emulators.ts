@@ -1,18 +1,20 @@
 /**
- * Lifecycle of the embedded AWS emulators: fauxqs (SNS + SQS) and dynalite (DynamoDB), started
- * in this process on free loopback ports. Tests, the local runner and `npm start` all go through
- * this one module so that every run binds, reports and releases its ports the same way.
+ * Lifecycle of the embedded AWS emulators: fauxqs (SNS + SQS) on the main thread and dynalite
+ * (DynamoDB) in a worker thread of its own (local/dynalite-worker.ts), both in this process on free
+ * loopback ports. Tests, the local runner and `npm start` all go through this one module so that
+ * every run binds, reports and releases its ports the same way.
  */
 
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import dynalite from 'dynalite';
+import { Worker } from 'node:worker_threads';
 import { buildApp } from 'fauxqs';
 // fauxqs exports only its entry point; our patch (patches/fauxqs+2.4.1.patch) also exports dist/* so
 // the stores can be built here (pinned version).
 import { S3Store } from 'fauxqs/dist/s3/s3Store.js';
 import { SnsStore } from 'fauxqs/dist/sns/snsStore.js';
 import { SqsStore } from 'fauxqs/dist/sqs/sqsStore.js';
+import type { DynaliteStopMessage, DynaliteWorkerData, DynaliteWorkerMessage } from './dynalite-worker.ts';
+import { LocalRuntimeError } from './errors.ts';
+import { trackInFlight } from './http-shutdown.ts';
 
 /** Region the emulators answer for; the local deployer builds ARNs with it. */
 export const LOCAL_REGION = 'us-east-1';
@@ -109,11 +111,9 @@ export async function startEmulators(options: StartEmulatorsOptions = {}): Promi
 
     let dynamodbEndpoint = closedEndpoint();
     if (dynamodb) {
-      const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
-      const port = await listen(server);
-      const inFlight = trackInFlight(server);
-      closers.push(() => close(server, inFlight));
-      dynamodbEndpoint = `http://${LOOPBACK}:${port}`;
+      const dynalite = await startDynaliteWorker();
+      closers.push(dynalite.stop);
+      dynamodbEndpoint = `http://${LOOPBACK}:${dynalite.port}`;
     }
 
     const endpoints: EmulatorEndpoints = {
@@ -169,74 +169,82 @@ async function stopAllEmulators(): Promise<void> {
   await Promise.allSettled([...running].map((emulators) => emulators.stop()));
 }
 
-function closedEndpoint(): string {
-  // Port 9 (discard) is closed on loopback in practice: connections are refused immediately.
-  return `http://${LOOPBACK}:9`;
-}
+/** The DynamoDB emulator could not start, failed, or did not stop cleanly in its worker thread. */
+export class DynamoDbEmulatorError extends LocalRuntimeError {}
 
-function listen(server: Server): Promise<number> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, LOOPBACK, () => {
-      server.off('error', reject);
-      resolve((server.address() as AddressInfo).port);
-    });
-  });
-}
+const DYNALITE_WORKER_FILE = new URL('./dynalite-worker.ts', import.meta.url);
 
 /**
- * Hang guard of a shutdown waiting for the requests an emulator is still handling. Not a timing:
- * the callers stop every client first, so this only bounds a request that never answers.
+ * Starts dynalite in its own worker thread; resolves once it listens. `stop()` asks it to answer
+ * the requests it is handling and close its store, then ends the thread.
  */
-const IN_FLIGHT_GRACE_MS = 10_000;
-
-/** Counts the requests a server is handling: a request is done once its response has been ended. */
-function trackInFlight(server: Server): { settled(): Promise<void> } {
-  let count = 0;
-  const waiters: Array<() => void> = [];
-  server.on('request', (_request: IncomingMessage, response: ServerResponse) => {
-    count++;
-    let done = false;
-    const finish = (): void => {
-      if (done) return;
-      done = true;
-      count--;
-      if (count === 0) for (const wake of waiters.splice(0)) wake();
-    };
-    // `end` rather than the socket's `close`: a client that went away (a terminated sandbox) closes
-    // the socket while the emulator is still working on its request, and may still touch its store.
-    const end = response.end.bind(response) as (...args: unknown[]) => ServerResponse;
-    response.end = ((...args: unknown[]) => {
-      finish();
-      return end(...args);
-    }) as ServerResponse['end'];
-  });
+async function startDynaliteWorker(): Promise<{ port: number; stop: () => Promise<void> }> {
+  const workerData: DynaliteWorkerData = { host: LOOPBACK };
+  // No execArgv: the parent's loaders (tsx under the bench) are not needed, Node strips the types.
+  const worker = new Worker(DYNALITE_WORKER_FILE, { workerData, execArgv: [] });
+  let failure: Error | undefined;
+  const exited = new Promise<number>((resolve) => worker.once('exit', resolve));
+  // Without a listener an error in the thread would be an uncaught exception of this process; it is
+  // reported by start (before listening) or by stop (after), and ends the thread.
+  const errored = new Promise<never>((_, reject) =>
+    worker.on('error', (error) => {
+      failure ??= new DynamoDbEmulatorError(`dynalite worker failed: ${error.message}`, { cause: error });
+      reject(failure);
+    }),
+  );
+  errored.catch(() => undefined);
+  const next = (type: DynaliteWorkerMessage['type']): Promise<DynaliteWorkerMessage> =>
+    Promise.race([
+      errored,
+      exited.then((code) => {
+        throw failure ?? new DynamoDbEmulatorError(`dynalite worker exited with code ${code}`);
+      }),
+      new Promise<DynaliteWorkerMessage>((resolve) => {
+        const onMessage = (message: DynaliteWorkerMessage): void => {
+          if (message.type !== type && message.type !== 'failed') return;
+          worker.off('message', onMessage);
+          resolve(message);
+        };
+        worker.on('message', onMessage);
+      }),
+    ]);
+  let listening: DynaliteWorkerMessage;
+  try {
+    listening = await next('listening');
+  } catch (error) {
+    await worker.terminate();
+    throw error;
+  }
+  if (listening.type !== 'listening') {
+    await worker.terminate();
+    throw new DynamoDbEmulatorError(`dynalite worker failed to listen: ${JSON.stringify(listening)}`);
+  }
+  let stopping: Promise<void> | undefined;
   return {
-    settled: () =>
-      count === 0
-        ? Promise.resolve()
-        : new Promise<void>((resolve) => {
-            const timer = setTimeout(resolve, IN_FLIGHT_GRACE_MS);
-            waiters.push(() => {
-              clearTimeout(timer);
-              resolve();
-            });
-          }),
+    port: listening.port,
+    stop: () => {
+      stopping ??= (async () => {
+        try {
+          const reply = next('stopped');
+          worker.postMessage({ type: 'stop' } satisfies DynaliteStopMessage);
+          const stopped = await reply;
+          if (stopped.type === 'failed') {
+            throw new DynamoDbEmulatorError(`dynalite worker failed to stop: ${stopped.message}`);
+          }
+        } finally {
+          // The store is closed and every request answered: nothing is left to lose in the thread.
+          await worker.terminate();
+        }
+        if (failure !== undefined) throw failure;
+      })();
+      return stopping;
+    },
   };
 }
 
-/**
- * Stops accepting connections, waits for the requests being handled (dynalite closes its database
- * once the HTTP server has closed: a request still running would then fail with "Database is
- * closed"), then drops the idle keep-alive sockets that would otherwise hold close() open.
- */
-async function close(server: Server, inFlight: { settled(): Promise<void> }): Promise<void> {
-  const closed = new Promise<void>((resolve, reject) => {
-    server.close((error) => (error ? reject(error) : resolve()));
-  });
-  await inFlight.settled();
-  server.closeAllConnections();
-  await closed;
+function closedEndpoint(): string {
+  // Port 9 (discard) is closed on loopback in practice: connections are refused immediately.
+  return `http://${LOOPBACK}:9`;
 }
 
 function installSignalHandlers(): void {

@@ -8,12 +8,19 @@ import { deployLocal } from './deploy/deploy-local.ts';
 import type { DeployLocalOptions, LocalDeployment } from './deploy/deployment.ts';
 import { type Emulators, startEmulators } from './emulators.ts';
 import { type EndpointProxy, type EndpointProxyOptions, startEndpointProxy } from './endpoint-proxy.ts';
-import { LocalRunner, type LocalRunnerOptions } from './runner.ts';
+import { LocalRunner, type LocalRunnerOptions, type PrewarmReport } from './runner.ts';
 
 /** Options of {@link startLocalRuntime}. */
 export interface LocalRuntimeOptions extends Omit<DeployLocalOptions, 'apiEndpoint'>, LocalRunnerOptions {
   /** Start every enabled event source mapping at once. @default true */
   readonly startConsumers?: boolean;
+  /**
+   * Initialize the sandboxes of every function before the consumers start (see
+   * {@link LocalRunner.prewarm}): the first events then meet warm sandboxes, and the cold starts are
+   * reported apart in {@link LocalRuntime.prewarm}. Start-up takes longer by about one init.
+   * @default false
+   */
+  readonly prewarm?: boolean;
   /**
    * Put an {@link EndpointProxy} between everything and the emulators, with these observers and
    * faults (see docs/local.md). Absent: no proxy, clients talk to the emulators directly.
@@ -30,6 +37,8 @@ export interface LocalRuntime {
   readonly deployment: LocalDeployment;
   readonly runner: LocalRunner;
   readonly api: LocalApiServer;
+  /** Init durations of the pre-warmed sandboxes, when `prewarm` was set. */
+  readonly prewarm: PrewarmReport | undefined;
   /** Resolved stack outputs (same keys as the outputs file). */
   readonly outputs: Readonly<Record<string, string>>;
   stop(): Promise<void>;
@@ -74,6 +83,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     runner = new LocalRunner(deployment, emulators, options);
     const hostRunner = runner;
     api.attach(deployment.httpRoutes, (id) => hostRunner.host(id));
+    const prewarm = options.prewarm === true ? await runner.prewarm() : undefined;
     if (options.startConsumers !== false) runner.startAll();
     let stopping: Promise<void> | undefined;
     return {
@@ -82,6 +92,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       deployment,
       runner,
       api,
+      prewarm,
       outputs: deployment.outputs,
       stop: () => {
         stopping ??= stop();

@@ -4,6 +4,8 @@
  * bundled function with a Lambda-shaped SQSEvent, deletes what succeeded and leaves the rest to the
  * queue's own visibility timeout and redrive policy — what the Lambda service does for SQS.
  */
+
+import { availableParallelism } from 'node:os';
 import {
   DeleteMessageBatchCommand,
   type Message,
@@ -29,6 +31,9 @@ export const EVENT_SOURCE_MAPPING_CALLER = 'lambda-event-source-mapping';
 
 /** Counters of one mapping, maintained by the runner (not by the function). */
 export interface MappingStats {
+  /** ReceiveMessage calls of the pollers, and of those, how many came back empty. */
+  receives: number;
+  emptyReceives: number;
   batches: number;
   records: number;
   deleted: number;
@@ -41,6 +46,9 @@ export interface MappingStats {
   deleteFailures: number;
   lastError: string | undefined;
 }
+
+/** Init durations (ms) of the sandboxes {@link LocalRunner.prewarm} started, by function logical id. */
+export type PrewarmReport = Record<string, readonly number[]>;
 
 /** Options of {@link LocalRunner}. */
 export interface LocalRunnerOptions {
@@ -59,12 +67,43 @@ export interface LocalRunnerOptions {
   readonly defaultConcurrency?: number;
   /**
    * Upper bound on the concurrent batches of any one mapping, whatever the template's
-   * MaximumConcurrency: each batch in flight holds a worker-thread sandbox, and a machine runs only
-   * so many of them at once. Tests size it to the machine's cores. @default no bound
+   * MaximumConcurrency (which still bounds it when lower): each batch in flight holds a worker-thread
+   * sandbox, each sandbox is a V8 isolate that loads and JIT-compiles the bundle on its own, and a
+   * machine runs only as many of them at once as it has cores. `Infinity` lifts the bound (one
+   * sandbox per unit of template concurrency, as Lambda would scale). Functions invoked directly
+   * (the API) get as many sandboxes (10 when the bound is lifted).
+   * @default {@link defaultMaxConcurrencyPerMapping}() = max(2, os.availableParallelism())
    */
   readonly maxConcurrencyPerMapping?: number;
   /** Receives every function output line (after the metrics sink saw it). */
   readonly echo?: (line: OutputLine) => void;
+}
+
+/**
+ * The default of {@link LocalRunnerOptions.maxConcurrencyPerMapping}: one batch in flight per core the
+ * process may use (`cores`, os.availableParallelism() unless given), and at least 2 (Lambda's
+ * smallest MaximumConcurrency), so one poller can wait on the queue while another batch runs even
+ * on a single core.
+ */
+export function defaultMaxConcurrencyPerMapping(cores: number = availableParallelism()): number {
+  return Math.max(2, Math.floor(cores));
+}
+
+/**
+ * Concurrent batches (= pollers) of one mapping: the template's MaximumConcurrency (or
+ * `defaultConcurrency` when it sets none), bounded by `maxConcurrencyPerMapping`, at least 1.
+ */
+export function mappingConcurrency(
+  mapping: Pick<LocalEventSourceMapping, 'maximumConcurrency'>,
+  options: Pick<LocalRunnerOptions, 'defaultConcurrency' | 'maxConcurrencyPerMapping'> = {},
+): number {
+  return Math.max(
+    1,
+    Math.min(
+      mapping.maximumConcurrency ?? options.defaultConcurrency ?? 5,
+      options.maxConcurrencyPerMapping ?? defaultMaxConcurrencyPerMapping(),
+    ),
+  );
 }
 
 /** Invokes the deployment's functions and drives its event source mappings. */
@@ -76,6 +115,8 @@ export class LocalRunner {
   private readonly sqs: SQSClient;
   /** Poll loops per function logical id, over all of its mappings. */
   private readonly pollers = new Map<string, number>();
+  /** Sandboxes of a function that only takes direct invocations (the API). */
+  private readonly directSandboxes: number;
 
   constructor(
     readonly deployment: LocalDeployment,
@@ -88,14 +129,9 @@ export class LocalRunner {
       ...sqsConfig,
       credentials: { ...sqsConfig.credentials, accessKeyId: EVENT_SOURCE_MAPPING_CALLER },
     });
-    const concurrency = (m: LocalEventSourceMapping) =>
-      Math.max(
-        1,
-        Math.min(
-          m.maximumConcurrency ?? options.defaultConcurrency ?? 5,
-          options.maxConcurrencyPerMapping ?? Number.POSITIVE_INFINITY,
-        ),
-      );
+    const concurrency = (m: LocalEventSourceMapping) => mappingConcurrency(m, options);
+    const cap = options.maxConcurrencyPerMapping ?? defaultMaxConcurrencyPerMapping();
+    this.directSandboxes = Number.isFinite(cap) ? Math.max(1, cap) : 10;
     for (const m of deployment.eventSourceMappings) {
       this.pollers.set(m.functionLogicalId, (this.pollers.get(m.functionLogicalId) ?? 0) + concurrency(m));
     }
@@ -120,12 +156,31 @@ export class LocalRunner {
       host = new FunctionHost(fn, {
         baseEnv: this.emulators.env,
         onOutput: this.metrics.accept,
-        // Room for every poller of the function's mappings, so MaximumConcurrency stays the cap.
-        maxSandboxes: Math.max(10, this.pollers.get(functionLogicalId) ?? 0),
+        // Room for every poller of the function's mappings, so each mapping's concurrency (see
+        // mappingConcurrency) is what bounds its batches, never a shortage of sandboxes.
+        maxSandboxes: Math.max(this.directSandboxes, this.pollers.get(functionLogicalId) ?? 0),
       });
       this.hosts.set(functionLogicalId, host);
     }
     return host;
+  }
+
+  /**
+   * Pre-warms every function: as many sandboxes as the pollers of its mappings (so each concurrent
+   * batch finds one initialized), one for a function only invoked directly. Resolves once all of
+   * them finished their init, with each function's init durations (ms from spawn to the end of the
+   * handler module's import).
+   */
+  async prewarm(): Promise<PrewarmReport> {
+    const report: Record<string, number[]> = {};
+    await Promise.all(
+      this.deployment.functions.map(async (fn) => {
+        report[fn.logicalId] = await this.host(fn.logicalId).prewarm(
+          Math.max(1, this.pollers.get(fn.logicalId) ?? 0),
+        );
+      }),
+    );
+    return report;
   }
 
   /** Starts every mapping whose template `Enabled` is not false. */
@@ -193,6 +248,8 @@ interface ConsumerSettings {
 /** One event source mapping: `concurrency` poll → invoke → delete loops. */
 class MappingConsumer {
   readonly stats: MappingStats = {
+    receives: 0,
+    emptyReceives: 0,
     batches: 0,
     records: 0,
     deleted: 0,
@@ -260,19 +317,29 @@ class MappingConsumer {
       }),
       { abortSignal: this.abort.signal },
     );
+    this.stats.receives++;
+    if ((out.Messages ?? []).length === 0) this.stats.emptyReceives++;
     return out.Messages ?? [];
   }
 
-  /** First a long poll; then, within the batching window, more receives until the batch is full. */
+  /**
+   * First a long poll; then, within the batching window, more receives until the batch is full or
+   * the window is over. Inside the window the receives are long polls too, as long as whole seconds
+   * of it are left (WaitTimeSeconds is whole seconds, and a poll must not outlast the window): they
+   * answer as soon as a message arrives, so a quiet queue costs one receive per second of window
+   * instead of one every 50 ms. The last fraction of a second is short polls 50 ms apart.
+   */
   private async collectBatch(): Promise<Message[]> {
     const { batchSize, maximumBatchingWindowInSeconds } = this.mapping;
     const batch = await this.receive(batchSize, this.settings.waitTimeSeconds);
     if (batch.length === 0 || maximumBatchingWindowInSeconds <= 0) return batch;
     const windowEnds = Date.now() + maximumBatchingWindowInSeconds * 1000;
     while (batch.length < batchSize && Date.now() < windowEnds) {
-      const more = await this.receive(batchSize - batch.length, 0);
-      if (more.length === 0) await sleep(Math.min(50, Math.max(0, windowEnds - Date.now())));
-      else batch.push(...more);
+      const left = windowEnds - Date.now();
+      const wait = Math.min(this.settings.waitTimeSeconds, Math.floor(left / 1000));
+      const more = await this.receive(batchSize - batch.length, wait);
+      if (more.length > 0) batch.push(...more);
+      else if (wait === 0) await sleep(Math.min(50, Math.max(0, windowEnds - Date.now())));
     }
     return batch;
   }

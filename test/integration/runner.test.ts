@@ -5,6 +5,7 @@
  * through the queue's own redrive policy, and the batching window holding a batch open.
  */
 import { rmSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   GetQueueAttributesCommand,
   SendMessageBatchCommand,
@@ -15,18 +16,21 @@ import { afterAll, beforeAll, describe, it } from 'vitest';
 import { deployLocal } from '../../local/deploy/deploy-local.ts';
 import type { LocalDeployment } from '../../local/deploy/deployment.ts';
 import { type Emulators, startEmulators } from '../../local/emulators.ts';
-import { LocalRunner } from '../../local/runner.ts';
+import { defaultMaxConcurrencyPerMapping, LocalRunner } from '../../local/runner.ts';
 import { writeAssembly } from './helpers/assembly.ts';
 import { DEFAULT_DEADLINE_MS, drainVisible, eventually } from './helpers/observe.ts';
 import { targetKind } from './helpers/target.ts';
 
 const HANDLER = `
+import { threadId } from 'node:worker_threads';
 export const handler = async (event, context) => {
   const bodies = event.Records.map((r) => r.body);
   if (bodies.includes('hang')) await new Promise((resolve) => setTimeout(resolve, 60_000));
+  if (bodies.some((b) => b.startsWith('wide-'))) await new Promise((resolve) => setTimeout(resolve, 200));
   if (bodies.includes('throw')) throw new Error('boom');
   console.log(JSON.stringify({
     seen: bodies,
+    threadId,
     functionName: context.functionName,
     arn: context.invokedFunctionArn,
     memory: context.memoryLimitInMB,
@@ -96,6 +100,10 @@ const TEMPLATE = {
     // One poller (no ScalingConfig), a batch of two, and the longest window Lambda allows: the
     // first message waits for the second; only a full batch (or 5 minutes) ends the window.
     WindowMapping: mapping('Windowed', 'Fn', { BatchSize: 2, MaximumBatchingWindowInSeconds: 300 }),
+    Wide: { Type: 'AWS::SQS::Queue', Properties: { VisibilityTimeout: 600 } },
+    WideFn: fn(30),
+    // A MaximumConcurrency above any machine here: the runner's default cap bounds the batches.
+    WideMapping: mapping('Wide', 'WideFn', { BatchSize: 1, ScalingConfig: { MaximumConcurrency: 50 } }),
   },
 };
 
@@ -253,11 +261,58 @@ describe.skipIf(targetKind() !== 'embedded')(
         }, POLL)
         .toBe('1');
       sqs.destroy();
+      // While the window is open on a quiet queue, the poller long-polls (1 s here, the runner's
+      // waitTimeSeconds) instead of short-polling every 50 ms: at most one empty receive per second
+      // of waiting, plus the one in flight. A loaded machine only makes each poll longer.
+      const before = runner.stats().WindowMapping?.emptyReceives ?? 0;
+      const held = Date.now();
+      await sleep(3000);
+      const emptyWhileHeld = (runner.stats().WindowMapping?.emptyReceives ?? 0) - before;
+      expect(emptyWhileHeld).toBeLessThanOrEqual(Math.ceil((Date.now() - held) / 1000) + 1);
       // ...and, the window being open, the second one joins the same invocation.
       await send('Windowed', ['window-2']);
       await expect.poll(() => invocationsWith('window-1').length, POLL).toBeGreaterThan(0);
       expect(invocationsWith('window-1')[0]?.slice().sort()).toEqual(['window-1', 'window-2']);
       expect(invocationsWith('window-2')).toHaveLength(1);
+    });
+
+    it('runs at most one sandbox per core for a mapping whose MaximumConcurrency is far above it (default cap)', async ({
+      expect,
+    }) => {
+      const sqs = new SQSClient(emulators.clientConfig('sqs'));
+      const bodies = Array.from({ length: 30 }, (_, i) => `wide-${i}`);
+      // All at once, so 50 uncapped pollers would take one each and start a sandbox per message.
+      for (let i = 0; i < bodies.length; i += 10) {
+        await sqs.send(
+          new SendMessageBatchCommand({
+            QueueUrl: queueUrl('Wide'),
+            Entries: bodies.slice(i, i + 10).map((body, j) => ({ Id: String(j), MessageBody: body })),
+          }),
+        );
+      }
+      sqs.destroy();
+      const wide = () => lines.filter((l) => (l.seen as string[])[0]?.startsWith('wide-'));
+      await expect.poll(() => wide().length, POLL).toBe(bodies.length);
+      const sandboxes = new Set(wide().map((l) => l.threadId));
+      expect(sandboxes.size).toBeGreaterThan(0);
+      expect(sandboxes.size).toBeLessThanOrEqual(defaultMaxConcurrencyPerMapping());
+      await expect.poll(() => runner.stats().WideMapping, POLL).toMatchObject({ deleted: bodies.length });
+    });
+
+    it('prewarm initializes one sandbox per poller of each function before any event', async ({ expect }) => {
+      // A runner of its own (never started): the shared one's sandboxes come and go with the other tests.
+      const fresh = new LocalRunner(deployment, emulators, { waitTimeSeconds: 1, defaultConcurrency: 1 });
+      try {
+        const report = await fresh.prewarm();
+        expect(Object.fromEntries(Object.entries(report).map(([id, inits]) => [id, inits.length]))).toEqual({
+          // Mapping (2) + BatchMapping (2) + WindowMapping (defaultConcurrency 1)
+          Fn: 5,
+          HangFn: 1,
+          WideFn: defaultMaxConcurrencyPerMapping(),
+        });
+      } finally {
+        await fresh.close();
+      }
     });
 
     it('deletes the successes of a partial batch response; only the reported failure comes back and reaches the DLQ', async ({

@@ -12,6 +12,7 @@ const HANDLER = `
 import { threadId } from 'node:worker_threads';
 if (process.env.INIT_DELAY_MS) await new Promise((r) => setTimeout(r, Number(process.env.INIT_DELAY_MS)));
 let calls = 0;
+const initializedAt = Date.now();
 export const handler = async (event, context) => {
   calls++;
   console.log('call ' + calls);
@@ -20,6 +21,7 @@ export const handler = async (event, context) => {
   if (event.action === 'undefined') return undefined;
   return {
     calls,
+    initializedAt,
     threadId,
     event,
     functionName: context.functionName,
@@ -57,6 +59,7 @@ function host(
 
 type Echo = {
   calls: number;
+  initializedAt: number;
   threadId: number;
   remaining: number;
   requestId: string;
@@ -153,6 +156,25 @@ describe('FunctionHost', { concurrent: true }, () => {
     const threads = new Set(results.map((r) => (r.payload as Echo).threadId));
     expect(threads.size).toBe(1);
     expect(results.map((r) => (r.payload as Echo).calls).sort()).toEqual([1, 2, 3]);
+  });
+
+  it('prewarm initializes sandboxes before any event, up to maxSandboxes, and invocations use them', async ({
+    expect,
+    onTestFinished,
+  }) => {
+    const { host: h } = host(onTestFinished, HANDLER, {}, 2);
+    const inits = await h.prewarm(5);
+    const warmAt = Date.now();
+    expect(inits).toHaveLength(2);
+    for (const ms of inits) expect(ms).toBeGreaterThan(0);
+    const payloads = (await Promise.all([h.invoke({ action: 'echo' }), h.invoke({ action: 'echo' })])).map(
+      (r) => r.payload as Echo,
+    );
+    // Both ran in the two sandboxes whose module was imported before prewarm resolved.
+    expect(new Set(payloads.map((p) => p.threadId)).size).toBe(2);
+    for (const p of payloads) expect(p.initializedAt).toBeLessThanOrEqual(warmAt);
+    // Already warm: nothing more is started.
+    expect(await h.prewarm(2)).toEqual([]);
   });
 
   it('names the handler module it could not find, on every invocation', async ({
