@@ -7,7 +7,7 @@
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { type DynamoDBDocumentClient, GetCommand, paginateScan, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { ServiceName } from '../infra/config.ts';
-import { dayKey } from '../lambdas/analytics/adapters.ts';
+import { readDayTotals } from '../lambdas/analytics/adapters.ts';
 import { ANALYTICS_SERVICE, eventDay } from '../lambdas/analytics/analytics.ts';
 import { emailKey } from '../lambdas/email/adapters.ts';
 import { EMAIL_SERVICE } from '../lambdas/email/email.ts';
@@ -90,14 +90,12 @@ export async function effectCount(
 ): Promise<number> {
   try {
     if (service === ANALYTICS_SERVICE) {
-      const out = await target.doc.send(
-        new GetCommand({
-          TableName: target.serviceOutput(service, 'EffectTableName'),
-          Key: dayKey(eventDay(event)),
-          ConsistentRead: true,
-        }),
+      const totals = await readDayTotals(
+        target.doc,
+        target.serviceOutput(service, 'EffectTableName'),
+        eventDay(event),
       );
-      return Number(out.Item?.orders ?? 0);
+      return totals.orders;
     }
     return (await effectRecords(target, service, event.data.orderId)).length;
   } catch (error) {

@@ -13,7 +13,7 @@
  */
 import { DeleteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dayKey } from '../../lambdas/analytics/adapters.ts';
+import { dayKey, dayShard } from '../../lambdas/analytics/adapters.ts';
 import { eventDay } from '../../lambdas/analytics/analytics.ts';
 import type { OrderPlaced } from '../../lambdas/shared/contract.ts';
 import { publishOrderPlaced } from '../../lambdas/shared/publisher.ts';
@@ -63,7 +63,8 @@ describe.skipIf(!fifoTargetAvailable())('FIFO topic and queues', () => {
     const b = Array.from({ length: 4 }, (_, i) => orderEvent(20 + i, { customerId: 'cust-fifo-b' }));
     const failing = a[1] as OrderPlaced;
     const table = target.serviceOutput('analytics', 'EffectTableName');
-    const failingDay = dayKey(eventDay(failing));
+    // The one item the failing order adds to: its shard of its own day.
+    const failingDay = dayKey(eventDay(failing), dayShard(failing.eventId));
 
     await target.stopConsumer('analytics');
     // A String counter: `ADD orders :o` on it fails for this one order (a real DynamoDB error).

@@ -6,7 +6,13 @@
 import { randomInt } from 'node:crypto';
 import { DeleteCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { countedKey, dayKey } from '../../../lambdas/analytics/adapters.ts';
+import {
+  countedKey,
+  DAY_SHARDS,
+  dayKey,
+  dayShard,
+  readDayTotals,
+} from '../../../lambdas/analytics/adapters.ts';
 import { buildOrderPlaced } from '../../../lambdas/shared/contract.ts';
 import { drainQueue, itemsOf, scanAll } from '../helpers/aws.ts';
 import { type ConsumerUnderTest, startConsumer } from '../helpers/consumer-env.ts';
@@ -34,9 +40,10 @@ function uniqueDay(): string {
 }
 const at = (day: string) => `${day}T12:00:00.000Z`;
 
-async function totals(day: string): Promise<{ orders: number; revenue: number } | undefined> {
-  const out = await c.doc.send(new GetCommand({ TableName: c.effectTable, Key: dayKey(day) }));
-  return out.Item as { orders: number; revenue: number } | undefined;
+/** The day's totals over all its shards (revenue back in currency units). */
+async function totals(day: string): Promise<{ orders: number; revenue: number }> {
+  const { orders, revenueCents } = await readDayTotals(c.doc, c.effectTable, day);
+  return { orders, revenue: revenueCents / 100 };
 }
 
 describe('analytics handler', () => {
@@ -50,6 +57,24 @@ describe('analytics handler', () => {
     const response = await c.invoke(sqsEvent(eventRecord(a), eventRecord(b)));
     expect(response).toEqual({ batchItemFailures: [] });
     expect(await totals(day)).toMatchObject({ orders: 2, revenue: 59.02 });
+  });
+
+  it("spreads a day over its shards (a record's shard fixed by its eventId) and sums them on read", async () => {
+    const day = uniqueDay();
+    const events = Array.from({ length: 10 }, () => sampleEvent({}, { occurredAt: at(day) }));
+    expect(await c.invoke(sqsEvent(...events.map((e) => eventRecord(e))))).toEqual({ batchItemFailures: [] });
+
+    // Each event added to its own shard's item, and to no other.
+    const perShard = new Map<number, number>();
+    for (const e of events) perShard.set(dayShard(e.eventId), (perShard.get(dayShard(e.eventId)) ?? 0) + 1);
+    expect(perShard.size).toBeGreaterThan(1);
+    for (let shard = 0; shard < DAY_SHARDS; shard += 1) {
+      const out = await c.doc.send(
+        new GetCommand({ TableName: c.effectTable, Key: dayKey(day, shard), ConsistentRead: true }),
+      );
+      expect(Number(out.Item?.orders ?? 0)).toBe(perShard.get(shard) ?? 0);
+    }
+    expect(await totals(day)).toEqual({ orders: 10, revenue: 289.9 });
   });
 
   it('applies a duplicate eventId once, even when republished with a new envelope', async () => {
@@ -73,14 +98,17 @@ describe('analytics handler', () => {
     const goodDay = uniqueDay();
     const brokenDay = uniqueDay();
     // A real failure: ADD on a string attribute is a ValidationException from DynamoDB.
+    const failingEvent = sampleEvent({}, { occurredAt: at(brokenDay) });
+    // The one item the failing event adds to: its shard of its day.
+    const brokenItem = dayKey(brokenDay, dayShard(failingEvent.eventId));
     await c.doc.send(
       new PutCommand({
         TableName: c.effectTable,
-        Item: { ...dayKey(brokenDay), revenue: 'corrupt' },
+        Item: { ...brokenItem, revenue: 'corrupt' },
       }),
     );
     const before = sampleEvent({}, { occurredAt: at(goodDay) });
-    const failing = eventRecord(sampleEvent({}, { occurredAt: at(brokenDay) }));
+    const failing = eventRecord(failingEvent);
     const after = sampleEvent({}, { occurredAt: at(goodDay) });
 
     c.metrics.reset();
@@ -90,7 +118,7 @@ describe('analytics handler', () => {
     expect(await totals(goodDay)).toMatchObject({ orders: 2 });
 
     // The failed attempt released its idempotency lock, so the redelivery runs the effect (once).
-    await c.doc.send(new DeleteCommand({ TableName: c.effectTable, Key: dayKey(brokenDay) }));
+    await c.doc.send(new DeleteCommand({ TableName: c.effectTable, Key: brokenItem }));
     const retry = { ...failing, attributes: { ...failing.attributes, ApproximateReceiveCount: '2' } };
     expect(await c.invoke(sqsEvent(retry))).toEqual({ batchItemFailures: [] });
     expect(await totals(brokenDay)).toMatchObject({ orders: 1, revenue: 28.99 });

@@ -9,7 +9,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { METRICS_NAMESPACE } from '../../../infra/config.ts';
-import { countedKey, dayKey, dynamoDailyTotals } from '../../../lambdas/analytics/adapters.ts';
+import { countedKey, dynamoDailyTotals, readDayTotals } from '../../../lambdas/analytics/adapters.ts';
 import { recordOrderTotals } from '../../../lambdas/analytics/analytics.ts';
 import { dynamoOutbox, emailKey } from '../../../lambdas/email/adapters.ts';
 import {
@@ -160,12 +160,12 @@ async function serviceCases(): Promise<ServiceCase[]> {
       handle: (event) => recordOrderTotals(event, dynamoDailyTotals(faulty, analyticsTable as string)),
       async observe(event) {
         const day = event.occurredAt.slice(0, 10);
-        const out = await doc.send(new GetCommand({ TableName: analyticsTable, Key: dayKey(day) }));
+        const totals = await readDayTotals(doc, analyticsTable as string, day);
         const marker = await doc.send(
           new GetCommand({ TableName: analyticsTable, Key: countedKey(event.eventId) }),
         );
-        expect(out.Item?.revenue ?? 0).toBe((out.Item?.orders ?? 0) * event.data.total);
-        return { effects: Number(out.Item?.orders ?? 0), records: marker.Item === undefined ? 0 : 1 };
+        expect(totals.revenueCents).toBe(totals.orders * Math.round(event.data.total * 100));
+        return { effects: totals.orders, records: marker.Item === undefined ? 0 : 1 };
       },
     },
     {
