@@ -22,7 +22,6 @@ import {
   DynamoDBClient,
   PutItemCommand,
   paginateScan,
-  waitUntilTableExists,
 } from '@aws-sdk/client-dynamodb';
 import { CreateTopicCommand, PublishBatchCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import {
@@ -38,6 +37,7 @@ import { synthIfStale } from '../cli/synth.ts';
 import { SERVICES as SERVICE_CONFIGS } from '../infra/config.ts';
 import { buildOrderPlaced, type OrderPlaced } from '../lambdas/shared/contract.ts';
 import { publishOrderPlaced, toPublishInput } from '../lambdas/shared/publisher.ts';
+import { waitForLocalTable } from '../local/emulators.ts';
 import type { ObservedCall } from '../local/endpoint-proxy.ts';
 import type { OutputLine } from '../local/function-host.ts';
 import { type LocalRuntime, startLocalRuntime } from '../local/local-runtime.ts';
@@ -360,10 +360,7 @@ async function rawRates(runtime: LocalRuntime) {
         BillingMode: 'PAY_PER_REQUEST',
       }),
     );
-    await waitUntilTableExists(
-      { client: dynamodb, maxWaitTime: 60, minDelay: 1, maxDelay: 2 },
-      { TableName: table },
-    );
+    await waitForLocalTable(dynamodb, table);
     t = Date.now();
     const keys = Array.from({ length: options.raw }, (_, i) => i);
     await Promise.all(

@@ -6,6 +6,7 @@
  */
 
 import { Worker } from 'node:worker_threads';
+import { type DynamoDBClient, waitUntilTableExists } from '@aws-sdk/client-dynamodb';
 import { buildApp } from 'fauxqs';
 // fauxqs exports only its entry point; our patch (patches/fauxqs+2.4.1.patch) also exports dist/* so
 // the stores can be built here (pinned version).
@@ -22,6 +23,19 @@ export const LOCAL_REGION = 'us-east-1';
 export const LOCAL_ACCOUNT_ID = '000000000000';
 /** Dummy credentials: the emulators accept any signature, the SDK only needs something to sign with. */
 export const LOCAL_CREDENTIALS = { accessKeyId: 'test', secretAccessKey: 'test' } as const;
+
+/**
+ * Waits until a table just created is ACTIVE (the SDK's waiter): CreateTable answers while the table
+ * is still CREATING, and item calls before then fail. The emulator turns a table ACTIVE within
+ * milliseconds, so polling starts at 50 ms instead of the 1 s a real table needs (at 1 s, every table
+ * cost a whole second of each local deploy). The deadline is a hang guard.
+ */
+export async function waitForLocalTable(client: DynamoDBClient, tableName: string): Promise<void> {
+  await waitUntilTableExists(
+    { client, maxWaitTime: 120, minDelay: 0.05, maxDelay: 2 },
+    { TableName: tableName },
+  );
+}
 
 /** Which emulated AWS service a client is for. */
 export type EmulatedService = 'sns' | 'sqs' | 'dynamodb';

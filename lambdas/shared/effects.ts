@@ -75,12 +75,57 @@ const CONFLICT_MAX_DELAY_MS = 1_000;
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /**
+ * The last turn taken on each item this sandbox is writing in a transaction. The records of a batch
+ * run concurrently (BatchProcessor), and two of them writing one item (a day's shard, a hot SKU, a
+ * duplicate's marker) in two transactions at once collide: DynamoDB cancels one with
+ * TransactionConflict, and it retries after a backoff. Taking turns per item keeps a batch from
+ * colliding with itself; a collision with another sandbox is still retried below.
+ */
+const itemTurns = new Map<string, Promise<void>>();
+
+/** The item a transaction operation writes or checks: its table and its `pk`/`sk` key. */
+export function transactItemKey(item: TransactItem): string {
+  const op = item.Put ?? item.Update ?? item.Delete ?? item.ConditionCheck;
+  const key = (item.Put?.Item ?? item.Update?.Key ?? item.Delete?.Key ?? item.ConditionCheck?.Key ?? {}) as {
+    pk?: unknown;
+    sk?: unknown;
+  };
+  return JSON.stringify([op?.TableName, key.pk, key.sk]);
+}
+
+/**
+ * Runs `write` once every earlier turn on any of `keys` is over. A caller enters the queue of all its
+ * keys in one synchronous step, so each queue is in the same order and no two callers can each wait
+ * for the other.
+ */
+export async function inItemTurn<T>(keys: readonly string[], write: () => Promise<T>): Promise<T> {
+  let release = (): void => undefined;
+  const turn = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  const unique = [...new Set(keys)];
+  const before = unique.map((key) => {
+    const previous = itemTurns.get(key);
+    itemTurns.set(key, turn);
+    return previous;
+  });
+  try {
+    await Promise.all(before);
+    return await write();
+  } finally {
+    release();
+    for (const key of unique) if (itemTurns.get(key) === turn) itemTurns.delete(key);
+  }
+}
+
+/**
  * Writes an effect and its per-event marker atomically.
  *
  * One item (the marker is the effect itself): a conditional PutItem, as atomic as a one-item
  * transaction at half the write units. More: one TransactWriteItems with the marker first; a
- * `ConditionalCheckFailed` on the marker means the effect was applied before. A TransactionConflict
- * (another transaction holds one of the items right now) is retried with jittered backoff.
+ * `ConditionalCheckFailed` on the marker means the effect was applied before. Effects of this
+ * sandbox that write a common item take turns ({@link inItemTurn}); a TransactionConflict (another
+ * sandbox's transaction holds one of the items right now) is retried with jittered backoff.
  *
  * @returns `applied`, or `already-applied` when the marker exists
  * @throws EffectCancelledError when a condition of one of `writes` failed (nothing applied)
@@ -118,9 +163,20 @@ export async function writeEffectOnce(
   // success (reporting a duplicate as applied) or, with a different request, fail with
   // IdempotentParameterMismatch. Reruns are the marker's job, at any distance in time.
   // A new call (and token) per attempt after a conflict: a cancelled call is not replayed.
+  return inItemTurn(items.map(transactItemKey), () => transactOnce(db, effect, items));
+}
+
+/** The transaction of {@link writeEffectOnce}, retried while it collides with another sandbox's. */
+async function transactOnce(
+  db: DynamoDBDocumentClient,
+  effect: EffectWrite,
+  items: readonly TransactItem[],
+): Promise<EffectOutcome> {
   for (let attempt = 1; ; attempt++) {
     try {
-      await db.send(new TransactWriteCommand({ TransactItems: items, ClientRequestToken: randomUUID() }));
+      await db.send(
+        new TransactWriteCommand({ TransactItems: [...items], ClientRequestToken: randomUUID() }),
+      );
       return 'applied';
     } catch (error) {
       const codes = cancellationCodes(error);

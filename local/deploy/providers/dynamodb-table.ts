@@ -3,8 +3,8 @@ import {
   CreateTableCommand,
   type CreateTableCommandInput,
   UpdateTimeToLiveCommand,
-  waitUntilTableExists,
 } from '@aws-sdk/client-dynamodb';
+import { waitForLocalTable } from '../../emulators.ts';
 import type { ResolvedValue } from '../../intrinsics.ts';
 import type { ResourceProvider } from '../provider.ts';
 
@@ -37,10 +37,7 @@ export const dynamodbTableProvider: ResourceProvider = {
     const created = await dynamodb.send(new CreateTableCommand(input));
     // CloudFormation completes a table only once it is ACTIVE; CreateTable answers while it is still
     // CREATING (dynalite flips it on a timer), and item calls before then fail.
-    await waitUntilTableExists(
-      { client: dynamodb, maxWaitTime: 120, minDelay: 1, maxDelay: 2 },
-      { TableName: name },
-    );
+    await waitForLocalTable(dynamodb, name);
     const arn =
       created.TableDescription?.TableArn ??
       `arn:aws:dynamodb:${context.region}:${context.accountId}:table/${name}`;

@@ -1,5 +1,5 @@
 /** Small helpers over the embedded emulators: tables, queues, reads. */
-import { CreateTableCommand, DynamoDBClient, waitUntilTableExists } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   CreateQueueCommand,
   GetQueueAttributesCommand,
@@ -8,7 +8,7 @@ import {
   SQSClient,
 } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
-import type { Emulators } from '../../../local/emulators.ts';
+import { type Emulators, waitForLocalTable } from '../../../local/emulators.ts';
 
 /** Clients pointed at the emulators. */
 export interface TestClients {
@@ -33,7 +33,7 @@ export function testClients(emulators: Emulators): TestClients {
  * ResourceNotFoundException. The SDK's waiter; its deadline is a hang guard.
  */
 export async function tableActive(db: DynamoDBClient, name: string): Promise<void> {
-  await waitUntilTableExists({ client: db, maxWaitTime: 120, minDelay: 1, maxDelay: 2 }, { TableName: name });
+  await waitForLocalTable(db, name);
 }
 
 /** Creates the shared idempotency table shape (partition key `id`), ACTIVE on return. */

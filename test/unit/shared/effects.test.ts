@@ -1,8 +1,8 @@
 /** writeEffectOnce against dynalite: all or nothing, the marker decides "already applied". */
 import { randomUUID } from 'node:crypto';
-import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
-  type DynamoDBDocumentClient,
+  DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
   type TransactWriteCommand,
@@ -10,6 +10,7 @@ import {
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
   EffectCancelledError,
+  inItemTurn,
   MAX_TRANSACT_ITEMS,
   scopedSortKey,
   type TransactItem,
@@ -111,8 +112,9 @@ describe('writeEffectOnce', () => {
 });
 
 describe('writeEffectOnce when transactions collide', () => {
-  // dynalite applies transactions one at a time and never answers TransactionConflict, so this
-  // client plays DynamoDB's part: it answers each TransactWriteItems from a script.
+  // dynalite answers TransactionConflict only while another transaction holds the item, which
+  // depends on timing; this client plays DynamoDB's part: it answers each TransactWriteItems from a
+  // script.
   function scripted(answers: Array<Error | 'ok'>) {
     const tokens: string[] = [];
     const client = {
@@ -195,6 +197,85 @@ describe('writeEffectOnce when transactions collide', () => {
     expect(error.codes).toEqual(['None', 'ConditionalCheckFailed']);
     expect(error.message).toBe('effect cancelled: write 0: None, write 1: ConditionalCheckFailed');
     expect(error.cause).toBe(failure);
+  });
+});
+
+describe('effects of one sandbox that write a common item', () => {
+  /** A document client that records how many TransactWriteItems it has in flight at most. */
+  function measured() {
+    const client = new DynamoDBClient(emulators.clientConfig('dynamodb'));
+    const seen = { inFlight: 0, most: 0, sent: 0 };
+    client.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (context.commandName !== 'TransactWriteItemsCommand') return next(args);
+        seen.sent++;
+        seen.inFlight++;
+        seen.most = Math.max(seen.most, seen.inFlight);
+        try {
+          return await next(args);
+        } finally {
+          seen.inFlight--;
+        }
+      },
+      { step: 'initialize', name: 'inFlight' },
+    );
+    return { doc: DynamoDBDocumentClient.from(client), seen };
+  }
+  const effectOn = (...counters: string[]) => {
+    const eventId = randomUUID();
+    return {
+      service: 'test',
+      eventId,
+      tableName: table,
+      marker: marker(eventId),
+      writes: counters.map((pk) => counter(pk)),
+    };
+  };
+
+  it('take turns: a batch never has two transactions on one item in flight, so none collides', async () => {
+    const { doc, seen } = measured();
+    const pk = `C#${randomUUID()}`;
+    const outcomes = await Promise.all(Array.from({ length: 10 }, () => writeEffectOnce(doc, effectOn(pk))));
+    expect(outcomes).toEqual(Array(10).fill('applied'));
+    expect(seen).toEqual({ inFlight: 0, most: 1, sent: 10 });
+    expect((await read({ pk, sk: 'COUNTER' }))?.n).toBe(10);
+  });
+
+  it('on different items run at once (turns are per item, not per sandbox)', async () => {
+    const { doc, seen } = measured();
+    const outcomes = await Promise.all(
+      Array.from({ length: 10 }, () => writeEffectOnce(doc, effectOn(`C#${randomUUID()}`))),
+    );
+    expect(outcomes).toEqual(Array(10).fill('applied'));
+    expect(seen.most).toBe(10);
+  });
+
+  it('with crossing sets of items all complete (no two wait for each other), each applied once', async () => {
+    const { doc, seen } = measured();
+    const [a, b, c] = [`C#${randomUUID()}`, `C#${randomUUID()}`, `C#${randomUUID()}`];
+    const effects = [effectOn(a, b), effectOn(b, a), effectOn(b, c), effectOn(c, a), effectOn(a, b, c)];
+    const outcomes = await Promise.all(effects.map((e) => writeEffectOnce(doc, e)));
+    expect(outcomes).toEqual(Array(5).fill('applied'));
+    expect(seen.most).toBe(1);
+    expect([(await read({ pk: a, sk: 'COUNTER' }))?.n, (await read({ pk: b, sk: 'COUNTER' }))?.n]).toEqual([
+      4, 4,
+    ]);
+    expect((await read({ pk: c, sk: 'COUNTER' }))?.n).toBe(3);
+  });
+
+  it('a turn that fails releases its items to the next one', async () => {
+    const order: string[] = [];
+    const first = inItemTurn(['k'], async () => {
+      order.push('first');
+      throw new Error('write failed');
+    });
+    const second = inItemTurn(['k'], async () => {
+      order.push('second');
+      return 'ok';
+    });
+    await expect(first).rejects.toThrow('write failed');
+    await expect(second).resolves.toBe('ok');
+    expect(order).toEqual(['first', 'second']);
   });
 });
 
