@@ -551,9 +551,13 @@ async function main(): Promise<void> {
       console.log(`api: ${options.apiOrders} orders through POST /orders at ${options.apiRate}/s …`);
       phases.push(await metered(`API ${options.apiRate}/s`, context, () => apiRun(runtime, apiPublished)));
     }
-    console.log(`burst: ${options.burst} orders at once …`);
-    const burst = await metered(`burst ${options.burst}`, context, () => burstRun(runtime, sns));
-    phases.push(burst);
+    // `--burst 0` skips the phase (a phase of no orders has no per-order figures or cost).
+    let burst: Phase | undefined;
+    if (options.burst > 0) {
+      console.log(`burst: ${options.burst} orders at once …`);
+      burst = await metered(`burst ${options.burst}`, context, () => burstRun(runtime, sns));
+      phases.push(burst);
+    }
     if (options.raw > 0) console.log(`raw emulator rates (${options.raw} each) …`);
     const raw = options.raw > 0 ? await rawRates(runtime) : undefined;
     const sizes = await largestItems(runtime);
@@ -627,7 +631,7 @@ async function main(): Promise<void> {
     }
 
     printRequests([cold, ...phases], itemBytes);
-    const unattributed = Object.entries(burst.meter.unattributed)
+    const unattributed = Object.entries(burst?.meter.unattributed ?? {})
       .map(([k, v]) => `${k} ${v}`)
       .join(', ');
     if (unattributed)
