@@ -7,10 +7,13 @@ import type { ParsedRequest } from '../../local/aws-request.ts';
 import { LOCAL_ACCOUNT_ID } from '../../local/emulators.ts';
 import {
   chaosFaultRules,
+  DEFAULT_CHAOS_RATES,
+  FAULT_KINDS,
   FaultPlan,
   FaultPlanError,
   type FaultRule,
   mulberry32,
+  validateFaultPlan,
 } from '../../local/fault-plan.ts';
 
 function request(overrides: Partial<ParsedRequest> = {}): ParsedRequest {
@@ -125,5 +128,217 @@ describe('FaultPlan', () => {
     expect(xs).toEqual(Array.from({ length: 1000 }, () => b()));
     expect(Math.min(...xs)).toBeGreaterThanOrEqual(0);
     expect(Math.max(...xs)).toBeLessThan(1);
+  });
+
+  it('mulberry32 is the published generator: known outputs of the reference C code', () => {
+    // A seed printed by a chaos run replays the same run on any version: the stream is mulberry32's.
+    // Reference: z = (s += 0x6D2B79F5); z = (z ^ z >> 15) * (z | 1); z ^= z + (z ^ z >> 7) * (z | 61);
+    // return z ^ z >> 14 (uint32), scaled by 2^-32.
+    const stream = (seed: number) => {
+      const next = mulberry32(seed);
+      return Array.from({ length: 4 }, () => next() * 4_294_967_296);
+    };
+    expect(stream(0)).toEqual([1144304738, 1416247, 958946056, 627933444]);
+    expect(stream(42)).toEqual([2581720956, 1925393290, 3661312704, 2876485805]);
+  });
+
+  it('counts nothing before the first decision, every kind listed', () => {
+    expect(new FaultPlan({ seed: 0, rules: [] }).injected()).toEqual(
+      Object.fromEntries(FAULT_KINDS.map((k) => [k, 0])),
+    );
+  });
+});
+
+describe('FaultPlan matching', () => {
+  const effects = `arn:aws:dynamodb:us-east-1:${LOCAL_ACCOUNT_ID}:table/Effects`;
+  /** Whether a rate-1 rule of `fault` with `match` faults `req` (a fresh plan per call). */
+  const hits = (match: FaultRule['match'], req: ParsedRequest, fault: FaultRule['fault'] = 'throttle') =>
+    new FaultPlan({ seed: 1, rules: [{ fault, rate: 1, match }] }).decide(req)?.fault === fault;
+
+  it('a resource pattern matches exactly, or as a prefix with a trailing *', () => {
+    expect(hits({ resources: [effects] }, request())).toBe(true);
+    expect(hits({ resources: [`${effects}*`] }, request())).toBe(true);
+    expect(hits({ resources: ['arn:aws:dynamodb:*'] }, request())).toBe(true);
+    // Without the `*` a prefix is not enough, and a pattern longer than the ARN never matches.
+    expect(hits({ resources: [effects.slice(0, -1)] }, request())).toBe(false);
+    expect(hits({ resources: [`${effects}X*`] }, request())).toBe(false);
+    expect(hits({ resources: ['*'] }, request({ resources: [] }))).toBe(false);
+    // Any of the request's resources and any of the patterns.
+    expect(
+      hits({ resources: ['nope', 'arn:aws:sqs:*'] }, request({ resources: [effects, 'arn:aws:sqs:q'] })),
+    ).toBe(true);
+  });
+
+  it('services, actions, callers and exceptCallers each narrow the rule', () => {
+    expect(hits({ services: ['sqs'] }, request())).toBe(false);
+    expect(hits({ services: ['sqs', 'dynamodb'] }, request())).toBe(true);
+    expect(hits({ actions: ['PutItem'] }, request())).toBe(false);
+    expect(hits({ actions: ['UpdateItem'] }, request())).toBe(true);
+    expect(hits({ callers: ['Other'] }, request())).toBe(false);
+    expect(hits({ callers: ['Fn'] }, request())).toBe(true);
+    expect(hits({ exceptCallers: ['Fn'] }, request())).toBe(false);
+    expect(hits({ exceptCallers: ['Other'] }, request())).toBe(true);
+  });
+
+  it('writesOnly overrides the default of the fault kind, both ways', () => {
+    const read = request({ mutating: false });
+    expect(hits({}, read, 'throttle')).toBe(true);
+    expect(hits({ writesOnly: true }, read, 'throttle')).toBe(false);
+    expect(hits({}, read, 'appliedThen500')).toBe(false);
+    expect(hits({ writesOnly: false }, read, 'appliedThen500')).toBe(true);
+  });
+
+  it('a rule of rate 0 never fires and one of rate 1 always does, whatever the seed', () => {
+    for (const seed of [0, 1, 42, 0xffffffff]) {
+      const plan = new FaultPlan({
+        seed,
+        rules: [
+          { fault: 'error500', rate: 0 },
+          { fault: 'throttle', rate: 1 },
+        ],
+      });
+      for (let i = 0; i < 50; i++) expect(plan.decide(request())?.fault).toBe('throttle');
+    }
+  });
+
+  it('a limit of 0 disables the rule, and later rules get their turn', () => {
+    const plan = new FaultPlan({
+      seed: 1,
+      rules: [
+        { fault: 'throttle', rate: 1, limit: 0 },
+        { fault: 'error500', rate: 1 },
+      ],
+    });
+    expect(plan.decide(request())).toMatchObject({ fault: 'error500', rule: 1 });
+  });
+
+  it('the chaos rules spare the excepted callers and use the given rates', () => {
+    const none = Object.fromEntries(Object.keys(DEFAULT_CHAOS_RATES).map((k) => [k, 0]));
+    const plan = new FaultPlan({
+      seed: 3,
+      rules: chaosFaultRules({ ...none, throttle: 1, sqsError500: 1 }, ['Harness']),
+    });
+    expect(plan.decide(request())?.fault).toBe('throttle');
+    expect(plan.decide(request({ accessKeyId: 'Harness' }))).toBeUndefined();
+    expect(plan.decide(request({ service: 'sqs', action: 'SendMessage' }))?.fault).toBe('error500');
+    expect(plan.decide(request({ service: 'sns', action: 'Publish' }))?.fault).toBe('error500');
+    expect(plan.decide(request({ service: 'sqs', accessKeyId: 'Harness' }))).toBeUndefined();
+  });
+});
+
+describe('FaultPlan outages and releases', () => {
+  it('remembers at most 10,000 operations in an outage, then starts over', () => {
+    const plan = new FaultPlan({ seed: 1, rules: [{ fault: 'outage', rate: 1 }] });
+    for (let i = 0; i < 10_000; i++) plan.decide(request({ invocationId: `op-${i}` }));
+    expect(plan.decide(request({ invocationId: 'op-0', attempt: 2 }))?.fault).toBe('outage');
+    // The 10,001st operation clears the memory: earlier operations' retries go through again.
+    plan.decide(request({ invocationId: 'op-10000' }));
+    expect(plan.decide(request({ invocationId: 'op-0', attempt: 2 }))).toBeUndefined();
+    expect(plan.decide(request({ invocationId: 'op-10000', attempt: 2 }))?.fault).toBe('outage');
+  });
+
+  it('an outage without an invocation id faults that attempt only', () => {
+    const plan = new FaultPlan({ seed: 1, rules: [{ fault: 'outage', rate: 1, limit: 1 }] });
+    expect(plan.decide(request({ invocationId: undefined }))?.fault).toBe('outage');
+    expect(plan.decide(request({ invocationId: undefined, attempt: 2 }))).toBeUndefined();
+  });
+
+  it('releasing a continuing outage takes back that attempt only', () => {
+    const plan = new FaultPlan({ seed: 1, rules: [{ fault: 'outage', rate: 1, limit: 1 }] });
+    plan.decide(request({ invocationId: 'op' }));
+    const retry = plan.decide(request({ invocationId: 'op', attempt: 2 }));
+    expect(retry).toMatchObject({ fault: 'outage', rule: undefined });
+    expect(plan.injected().outage).toBe(2);
+    retry?.release();
+    expect(plan.injected().outage).toBe(1);
+  });
+
+  it('a fault other than outage does not put its operation in an outage', () => {
+    const plan = new FaultPlan({ seed: 1, rules: [{ fault: 'throttle', rate: 1, limit: 1 }] });
+    expect(plan.decide(request({ invocationId: 'op' }))?.fault).toBe('throttle');
+    expect(plan.decide(request({ invocationId: 'op', attempt: 2 }))).toBeUndefined();
+  });
+
+  it('releasing one of several decisions of a rule gives back one use of its limit', () => {
+    const plan = new FaultPlan({ seed: 1, rules: [{ fault: 'error500', rate: 1, limit: 2 }] });
+    plan.decide(request());
+    plan.decide(request())?.release();
+    expect(plan.decide(request())?.fault).toBe('error500');
+    expect(plan.decide(request())).toBeUndefined();
+    expect(plan.injected().error500).toBe(2);
+  });
+
+  it('a decision released twice gives its limit back once', () => {
+    const plan = new FaultPlan({ seed: 1, rules: [{ fault: 'hang', rate: 1, limit: 1 }] });
+    const decision = plan.decide(request());
+    decision?.release();
+    decision?.release();
+    expect(plan.injected().hang).toBe(0);
+    expect(plan.decide(request())?.fault).toBe('hang');
+    expect(plan.decide(request())).toBeUndefined();
+    expect(plan.injected().hang).toBe(1);
+  });
+});
+
+describe('validateFaultPlan', () => {
+  const rule = (r: Partial<FaultRule>): FaultRule => ({ fault: 'throttle', rate: 0.5, ...r });
+
+  it('accepts the bounds themselves', () => {
+    expect(
+      validateFaultPlan({
+        seed: 0,
+        rules: [
+          rule({ rate: 0, limit: 0 }),
+          rule({ rate: 1 }),
+          ...FAULT_KINDS.map((fault) => rule({ fault })),
+        ],
+      }),
+    ).toEqual([]);
+    expect(validateFaultPlan({ seed: 0xffffffff, rules: [] })).toEqual([]);
+  });
+
+  it('names every problem: the seed, unknown kinds, rates outside 0..1, limits that are not counts', () => {
+    expect(
+      validateFaultPlan({
+        seed: 2 ** 32,
+        rules: [
+          rule({ fault: 'crash' as FaultRule['fault'] }),
+          rule({ rate: -0.1 }),
+          rule({ rate: 1.01 }),
+          rule({ rate: Number.NaN }),
+          rule({ rate: Number.POSITIVE_INFINITY }),
+          rule({ limit: -1 }),
+          rule({ limit: 1.5 }),
+        ],
+      }),
+    ).toEqual([
+      'seed 4294967296 must be an integer in 0..4294967295',
+      'rule 0 (crash): unknown fault kind',
+      'rule 1 (throttle): rate -0.1 must be a number in 0..1',
+      'rule 2 (throttle): rate 1.01 must be a number in 0..1',
+      'rule 3 (throttle): rate NaN must be a number in 0..1',
+      'rule 4 (throttle): rate Infinity must be a number in 0..1',
+      'rule 5 (throttle): limit -1 must be a non-negative integer',
+      'rule 6 (throttle): limit 1.5 must be a non-negative integer',
+    ]);
+    expect(validateFaultPlan({ seed: 1.5, rules: [] })).toEqual([
+      'seed 1.5 must be an integer in 0..4294967295',
+    ]);
+    expect(validateFaultPlan({ seed: -1, rules: [] })).toHaveLength(1);
+  });
+
+  it('FaultPlan throws them all in one error, one line each', () => {
+    const error = (() => {
+      try {
+        new FaultPlan({ seed: -1, rules: [rule({ rate: 2 })] });
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(error).toBeInstanceOf(FaultPlanError);
+    expect((error as FaultPlanError).problems).toHaveLength(2);
+    expect((error as FaultPlanError).message).toBe(
+      'invalid fault plan:\n  - seed -1 must be an integer in 0..4294967295\n  - rule 0 (throttle): rate 2 must be a number in 0..1',
+    );
   });
 });

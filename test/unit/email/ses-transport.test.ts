@@ -75,9 +75,9 @@ describe.skipIf(!motoExecutable && !mustRun)('sesTransport against moto_server (
 
   it("rejects with SES's MessageRejected when the sender is not verified, and sends nothing", async () => {
     const transport = sesTransport(ses, 'unverified@example.com');
-    await expect(
-      transport.send({ to: 'other@example.com', subject: 's', text: 't' }),
-    ).rejects.toBeInstanceOf(MessageRejected);
+    await expect(transport.send({ to: 'other@example.com', subject: 's', text: 't' })).rejects.toBeInstanceOf(
+      MessageRejected,
+    );
     expect(await sentTo('other@example.com')).toEqual([]);
   });
 });
