@@ -263,6 +263,14 @@ describe('parseAwsRequest: classification and fallbacks', () => {
       arn('123456789012', 'work'),
     ]);
     expect(sqsJson('SendMessage', { QueueUrl: 'work' }).resources).toEqual([arn('123456789012', 'work')]);
+    // Only a whole 12-digit segment is an account; trailing slashes go, however many.
+    for (const url of [
+      'http://h/x123456789099/work',
+      'http://h/1234567890991/work',
+      'http://h/123456789012/work//',
+    ]) {
+      expect(sqsJson('SendMessage', { QueueUrl: url }).resources).toEqual([arn('123456789012', 'work')]);
+    }
     expect(sqsJson('CreateQueue', { QueueName: 'new' }).authorizations).toEqual([
       { action: 'sqs:CreateQueue', resource: arn('123456789012', 'new'), conditionKeys: {} },
     ]);
@@ -370,6 +378,14 @@ describe('parseAwsRequest: classification and fallbacks', () => {
     expect(dynamo('PutItem', { TableName: 'T', Item: { pk: 'a' } }).authorizations[0]?.conditionKeys).toEqual(
       {},
     );
+    expect(
+      dynamo('PutItem', { TableName: 'T', Item: { pk: null } }).authorizations[0]?.conditionKeys,
+    ).toEqual({});
+    // A table or index name that is not a string names no table.
+    expect(dynamo('GetItem', { TableName: 7, Key: {} }).authorizations).toEqual([
+      { action: 'dynamodb:GetItem', resource: '*', conditionKeys: {} },
+    ]);
+    expect(dynamo('Query', { TableName: 'T', IndexName: 7 }).resources).toEqual([table('T')]);
     expect(dynamo('BatchGetItem', { RequestItems: { T: {} } }).authorizations).toEqual([
       { action: 'dynamodb:BatchGetItem', resource: table('T'), conditionKeys: {} },
     ]);
@@ -377,6 +393,11 @@ describe('parseAwsRequest: classification and fallbacks', () => {
 
   it('Query leading keys: `pk = :v` either way round, through #names, not other attributes or ranges', () => {
     const q = (p: object) => dynamo('Query', { TableName: 'T', ...p }).authorizations[0]?.conditionKeys;
+    expect(q({ KeyConditionExpression: 'pk = :v', ExpressionAttributeValues: { ':v': { S: 'a' } } })).toEqual(
+      {
+        'dynamodb:LeadingKeys': ['a'],
+      },
+    );
     expect(q({ KeyConditionExpression: ':v = pk', ExpressionAttributeValues: { ':v': { S: 'a' } } })).toEqual(
       {
         'dynamodb:LeadingKeys': ['a'],
