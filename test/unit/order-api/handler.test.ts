@@ -129,4 +129,63 @@ describe('order API handler', () => {
       process.env.TOPIC_ARN = saved;
     }
   });
+
+  it('accepts a body of exactly MAX_BODY_BYTES; one byte more is 413 naming the limit, and nothing is published', async () => {
+    const order = JSON.stringify(sampleOrder());
+    const exact = order + ' '.repeat(MAX_BODY_BYTES - Buffer.byteLength(order));
+    expect((await invoke(httpEvent({ body: exact }))).statusCode).toBe(202);
+    expect(await drainQueue(clients.sqs, topic.queueUrl)).toHaveLength(1);
+    const over = await invoke(httpEvent({ body: `${exact} ` }));
+    expect(over.statusCode).toBe(413);
+    expect(json(over)).toEqual({ error: `body larger than ${MAX_BODY_BYTES} bytes` });
+    expect(await drainQueue(clients.sqs, topic.queueUrl)).toEqual([]);
+  });
+
+  it('every answer is JSON and echoes the correlation id', async () => {
+    const responses = [
+      await invoke(httpEvent({ path: '/order', headers: { 'x-correlation-id': 'c-404' } })),
+      await invoke(httpEvent({ method: 'GET', headers: { 'x-correlation-id': 'c-405' } })),
+      await invoke(httpEvent({ body: '{', headers: { 'x-correlation-id': 'c-400' } })),
+    ];
+    expect(
+      responses.map((r) => [r.statusCode, r.headers?.['x-correlation-id'], r.headers?.['content-type']]),
+    ).toEqual([
+      [404, 'c-404', 'application/json'],
+      [405, 'c-405', 'application/json'],
+      [400, 'c-400', 'application/json'],
+    ]);
+    expect(responses.map(json)).toEqual([
+      { error: 'not found' },
+      { error: 'method not allowed' },
+      {
+        error: 'malformed JSON',
+        issues: [{ path: '', message: expect.stringMatching(/^not valid JSON \(.+\)$/) }],
+      },
+    ]);
+  });
+
+  it('keeps a correlation id of 1-128 of A-Z a-z 0-9 . _ : - (trimmed), and replaces any other', async () => {
+    const echoed = async (id: string) =>
+      (await invoke(httpEvent({ path: '/x', headers: { 'x-correlation-id': id } }))).headers?.[
+        'x-correlation-id'
+      ];
+    const valid = `Az09._:-${'x'.repeat(120)}`;
+    expect(await echoed(valid)).toBe(valid);
+    expect(await echoed(`  c-1 `)).toBe('c-1');
+    for (const invalid of [`${valid}x`, 'has space', 'semi;colon', '', '   ']) {
+      const generated = await echoed(invalid);
+      expect(generated).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+    }
+  });
+
+  it('counts accepted and rejected orders (EMF), and nothing for requests it does not route', async () => {
+    metrics.reset();
+    await invoke(httpEvent({ body: JSON.stringify(sampleOrder()) }));
+    await invoke(httpEvent({ body: '{' }));
+    await invoke(httpEvent({ body: JSON.stringify({ ...sampleOrder(), total: -1 }) }));
+    await invoke(httpEvent({ path: '/other' }));
+    await invoke(httpEvent({ method: 'PUT' }));
+    expect(metrics.sums()).toEqual({ accepted: 1, rejected: 2 });
+    await drainQueue(clients.sqs, topic.queueUrl);
+  });
 });
