@@ -14,6 +14,7 @@ import {
   MAX_TRANSACT_ITEMS,
   scopedSortKey,
   type TransactItem,
+  transactItemKey,
   writeEffectOnce,
 } from '../../../lambdas/shared/effects.ts';
 import { OrderEventsError, TransientError } from '../../../lambdas/shared/errors.ts';
@@ -300,5 +301,29 @@ describe('scopedSortKey', () => {
       outcomes.push(await writeEffectOnce(clients.doc, scoped(scope)));
     expect(outcomes).toEqual(['applied', 'applied', 'already-applied', 'already-applied', 'applied']);
     expect(await read({ pk: `C#${eventId}`, sk: 'COUNTER' })).toMatchObject({ n: 3 });
+  });
+});
+
+describe('transactItemKey', () => {
+  const key = { pk: 'ORDER#1', sk: 'COUNTER' };
+  const ops = (table: string): TransactItem[] => [
+    { Put: { TableName: table, Item: { ...key, n: 1 } } },
+    { Update: { TableName: table, Key: key, UpdateExpression: 'SET n = :n' } },
+    { Delete: { TableName: table, Key: key } },
+    { ConditionCheck: { TableName: table, Key: key, ConditionExpression: 'attribute_exists(pk)' } },
+  ];
+
+  it('names one item whatever the operation on it, so a put and a check of it take turns', () => {
+    expect(new Set(ops('A').map(transactItemKey)).size).toBe(1);
+  });
+
+  it('tells items of different tables or keys apart, for every operation', () => {
+    const a = ops('A').map(transactItemKey);
+    const b = ops('B').map(transactItemKey);
+    expect(a.filter((k, i) => k === b[i])).toEqual([]);
+    const other = transactItemKey({
+      Update: { TableName: 'A', Key: { ...key, sk: 'OTHER' }, UpdateExpression: 'SET n = :n' },
+    });
+    expect(a).not.toContain(other);
   });
 });
