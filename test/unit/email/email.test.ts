@@ -82,3 +82,27 @@ describe('sendOrderConfirmation', () => {
     expect(outbox.records.get(event.eventId)?.state).toBe('sent');
   });
 });
+
+describe('confirmationEmail', () => {
+  it('tells the buyer the order, one line per item with its price, and the total', () => {
+    const event = sampleEvent({
+      orderId: 'ord-7',
+      items: [
+        { sku: 'SKU-A', quantity: 2, unitPrice: 12.5 },
+        { sku: 'SKU-B', quantity: 1, unitPrice: 3.99 },
+      ],
+    });
+    expect(confirmationEmail(event)).toEqual({
+      to: 'buyer@example.com',
+      subject: 'Order ord-7 confirmed',
+      text: [
+        'Thank you for your order ord-7.',
+        '',
+        '  2 × SKU-A @ 12.50 EUR',
+        '  1 × SKU-B @ 3.99 EUR',
+        '',
+        'Total: 28.99 EUR',
+      ].join('\n'),
+    });
+  });
+});
