@@ -84,7 +84,7 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 const itemTurns = new Map<string, Promise<void>>();
 
 /** The item a transaction operation writes or checks: its table and its `pk`/`sk` key. */
-export function transactItemKey(item: TransactItem): string {
+function transactItemKey(item: TransactItem): string {
   const op = item.Put ?? item.Update ?? item.Delete ?? item.ConditionCheck;
   const key = (item.Put?.Item ?? item.Update?.Key ?? item.Delete?.Key ?? item.ConditionCheck?.Key ?? {}) as {
     pk?: unknown;
@@ -157,12 +157,6 @@ export async function writeEffectOnce(
       `an effect of ${items.length} items does not fit one transaction (at most ${MAX_TRANSACT_ITEMS})`,
     );
   }
-  // One token per call, shared by the SDK's retries of it: a retry of a transaction that was
-  // applied but answered 500 is answered from DynamoDB's 10-minute token memory, not applied again.
-  // Not derived from the event alone: a rerun within those 10 minutes would then replay the first
-  // success (reporting a duplicate as applied) or, with a different request, fail with
-  // IdempotentParameterMismatch. Reruns are the marker's job, at any distance in time.
-  // A new call (and token) per attempt after a conflict: a cancelled call is not replayed.
   return inItemTurn(items.map(transactItemKey), () => transactOnce(db, effect, items));
 }
 
@@ -172,6 +166,12 @@ async function transactOnce(
   effect: EffectWrite,
   items: readonly TransactItem[],
 ): Promise<EffectOutcome> {
+  // One token per call, shared by the SDK's retries of it: a retry of a transaction that was
+  // applied but answered 500 is answered from DynamoDB's 10-minute token memory, not applied again.
+  // Not derived from the event alone: a rerun within those 10 minutes would then replay the first
+  // success (reporting a duplicate as applied) or, with a different request, fail with
+  // IdempotentParameterMismatch. Reruns are the marker's job, at any distance in time.
+  // A new call (and token) per attempt after a conflict: a cancelled call is not replayed.
   for (let attempt = 1; ; attempt++) {
     try {
       await db.send(
