@@ -14,7 +14,6 @@ import {
   MAX_TRANSACT_ITEMS,
   scopedSortKey,
   type TransactItem,
-  transactItemKey,
   writeEffectOnce,
 } from '../../../lambdas/shared/effects.ts';
 import { OrderEventsError, TransientError } from '../../../lambdas/shared/errors.ts';
@@ -251,6 +250,38 @@ describe('effects of one sandbox that write a common item', () => {
     expect(seen.most).toBe(10);
   });
 
+  it('on items of one key in different tables, and through every kind of operation, turns follow the item', async () => {
+    const other = `effects-other-${randomUUID().slice(0, 8)}`;
+    await createEffectTable(clients.dynamodb, other);
+    const key = { pk: `C#${randomUUID()}`, sk: 'COUNTER' };
+    const on = (write: TransactItem) => {
+      const eventId = randomUUID();
+      return { service: 'test', eventId, tableName: table, marker: marker(eventId), writes: [write] };
+    };
+    const update = (t: string): TransactItem => ({
+      Update: {
+        TableName: t,
+        Key: key,
+        UpdateExpression: 'ADD n :one',
+        ExpressionAttributeValues: { ':one': 1 },
+      },
+    });
+    const check = (t: string): TransactItem => ({
+      ConditionCheck: { TableName: t, Key: key, ConditionExpression: 'attribute_not_exists(x)' },
+    });
+    const remove = (t: string): TransactItem => ({ Delete: { TableName: t, Key: { ...key, sk: 'GONE' } } });
+    // The same key in two tables is two items: their effects run at once, whatever the operation.
+    for (const op of [update, check, remove]) {
+      const { doc, seen } = measured();
+      await Promise.all([writeEffectOnce(doc, on(op(table))), writeEffectOnce(doc, on(op(other)))]);
+      expect(seen.most).toBe(2);
+    }
+    // One item written by one effect and checked by another: they take turns.
+    const { doc, seen } = measured();
+    await Promise.all([writeEffectOnce(doc, on(update(table))), writeEffectOnce(doc, on(check(table)))]);
+    expect(seen.most).toBe(1);
+  });
+
   it('with crossing sets of items all complete (no two wait for each other), each applied once', async () => {
     const { doc, seen } = measured();
     const [a, b, c] = [`C#${randomUUID()}`, `C#${randomUUID()}`, `C#${randomUUID()}`];
@@ -301,29 +332,5 @@ describe('scopedSortKey', () => {
       outcomes.push(await writeEffectOnce(clients.doc, scoped(scope)));
     expect(outcomes).toEqual(['applied', 'applied', 'already-applied', 'already-applied', 'applied']);
     expect(await read({ pk: `C#${eventId}`, sk: 'COUNTER' })).toMatchObject({ n: 3 });
-  });
-});
-
-describe('transactItemKey', () => {
-  const key = { pk: 'ORDER#1', sk: 'COUNTER' };
-  const ops = (table: string): TransactItem[] => [
-    { Put: { TableName: table, Item: { ...key, n: 1 } } },
-    { Update: { TableName: table, Key: key, UpdateExpression: 'SET n = :n' } },
-    { Delete: { TableName: table, Key: key } },
-    { ConditionCheck: { TableName: table, Key: key, ConditionExpression: 'attribute_exists(pk)' } },
-  ];
-
-  it('names one item whatever the operation on it, so a put and a check of it take turns', () => {
-    expect(new Set(ops('A').map(transactItemKey)).size).toBe(1);
-  });
-
-  it('tells items of different tables or keys apart, for every operation', () => {
-    const a = ops('A').map(transactItemKey);
-    const b = ops('B').map(transactItemKey);
-    expect(a.filter((k, i) => k === b[i])).toEqual([]);
-    const other = transactItemKey({
-      Update: { TableName: 'A', Key: { ...key, sk: 'OTHER' }, UpdateExpression: 'SET n = :n' },
-    });
-    expect(a).not.toContain(other);
   });
 });
