@@ -275,6 +275,10 @@ describe('parseAwsRequest: classification and fallbacks', () => {
       { action: 'sqs:CreateQueue', resource: arn('123456789012', 'new'), conditionKeys: {} },
     ]);
     expect(sqsJson('ListQueues', {}).resources).toEqual(['*']);
+    // Unreadable parameters read as absent (the parser never throws).
+    expect(sqsJson('SendMessage', { QueueUrl: 5, QueueName: 'named' }).resources).toEqual([
+      arn('123456789012', 'named'),
+    ]);
     expect(sqsJson('SendMessageBatch', {}).authorizations[0]?.action).toBe('sqs:SendMessage');
     expect(sqsJson('ChangeMessageVisibilityBatch', {}).authorizations[0]?.action).toBe(
       'sqs:ChangeMessageVisibility',
