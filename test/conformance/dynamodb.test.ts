@@ -24,7 +24,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Emulators, LOCAL_CREDENTIALS, LOCAL_REGION, startEmulators } from '../../local/emulators.ts';
 import { createEffectTable } from '../unit/helpers/aws.ts';
-import { findMotoServer, type MotoServer, startMotoServer } from './moto-server.ts';
+import { type MotoServer, motoCasesRun, requireMotoServer } from './moto-server.ts';
 import { CONDITION_FAILED, cancelledMessage, NONE, type TransactItems } from './transaction-outcomes.ts';
 
 type Item = Record<string, unknown>;
@@ -778,26 +778,19 @@ function clientFor(endpoint: string): DynamoDBClient {
   return new DynamoDBClient({ endpoint, region: LOCAL_REGION, credentials: { ...LOCAL_CREDENTIALS } });
 }
 
-const motoExecutable = findMotoServer();
-const mustRun = process.env.CI === 'true';
-if (!motoExecutable && !mustRun) {
-  console.warn(
-    'Skipping the DynamoDB conformance cases: moto_server (the independent implementation) was not found on PATH (or at MOTO_SERVER). ' +
-      'Install it with `pip install "moto[server]"`; under CI=true these cases fail instead of skipping.',
-  );
-}
+const motoRuns = motoCasesRun(
+  'the DynamoDB conformance cases (moto_server is the independent implementation)',
+);
 
-describe.skipIf(!motoExecutable && !mustRun)('DynamoDB conformance: embedded dynalite vs moto_server', () => {
+describe.skipIf(!motoRuns)('DynamoDB conformance: embedded dynalite vs moto_server', () => {
   let emulators: Emulators | undefined;
   let moto: MotoServer | undefined;
   let embedded: DynamoDBClient;
   let independent: DynamoDBClient;
 
   beforeAll(async () => {
-    if (!motoExecutable)
-      throw new Error('CI=true: moto_server must be installed (pip install "moto[server]")');
     emulators = await startEmulators({ snsSqs: false });
-    moto = await startMotoServer(motoExecutable);
+    moto = await requireMotoServer();
     embedded = clientFor(emulators.endpoints.dynamodb);
     independent = clientFor(moto.endpoint);
   });

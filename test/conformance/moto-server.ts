@@ -43,6 +43,30 @@ function isExecutable(path: string): boolean {
 }
 
 /**
+ * Whether a file's moto_server cases run, decided at collection time: they run when moto_server is
+ * installed, and under `CI=true` even when it is not (they then fail in their setup, via
+ * {@link requireMotoServer}, instead of skipping). Otherwise it prints why they skip.
+ */
+export function motoCasesRun(what: string): boolean {
+  const found = findMotoServer() !== undefined;
+  if (!found && process.env.CI !== 'true') {
+    console.warn(
+      `Skipping ${what}: moto_server was not found on PATH (or at MOTO_SERVER). ` +
+        'Install it with `pip install "moto[server]"`; under CI=true these cases fail instead of skipping.',
+    );
+  }
+  return found || process.env.CI === 'true';
+}
+
+/** Starts moto_server, or fails with what to install (a case that must run without it). */
+export async function requireMotoServer(): Promise<MotoServer> {
+  const executable = findMotoServer();
+  if (executable === undefined)
+    throw new Error('CI=true: moto_server must be installed (pip install "moto[server]")');
+  return startMotoServer(executable);
+}
+
+/**
  * Starts `moto_server` on 127.0.0.1. It binds port 0 itself and prints the port it got, so there is
  * no window in which another process can take a port chosen for it; ready once it answers HTTP.
  */

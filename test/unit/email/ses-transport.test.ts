@@ -9,16 +9,9 @@
 import { CreateEmailIdentityCommand, MessageRejected, SESv2Client } from '@aws-sdk/client-sesv2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sesTransport } from '../../../lambdas/email/adapters.ts';
-import { findMotoServer, type MotoServer, startMotoServer } from '../../conformance/moto-server.ts';
+import { type MotoServer, motoCasesRun, requireMotoServer } from '../../conformance/moto-server.ts';
 
-const motoExecutable = findMotoServer();
-const mustRun = process.env.CI === 'true';
-if (!motoExecutable && !mustRun) {
-  console.warn(
-    'Skipping the SES transport cases: moto_server was not found on PATH (or at MOTO_SERVER). ' +
-      'Install it with `pip install "moto[server]"`; under CI=true these cases fail instead of skipping.',
-  );
-}
+const motoRuns = motoCasesRun('the SES transport cases');
 
 /** A message as moto's inspection API (`/moto-api/data.json`) lists it. */
 interface MotoMessage {
@@ -28,12 +21,11 @@ interface MotoMessage {
   readonly body: string;
 }
 
-describe.skipIf(!motoExecutable && !mustRun)('sesTransport against moto_server (SES v2)', () => {
+describe.skipIf(!motoRuns)('sesTransport against moto_server (SES v2)', () => {
   let moto: MotoServer | undefined;
   let ses: SESv2Client;
   beforeAll(async () => {
-    if (!motoExecutable) throw new Error('moto_server is required under CI=true');
-    moto = await startMotoServer(motoExecutable);
+    moto = await requireMotoServer();
     ses = new SESv2Client({
       endpoint: moto.endpoint,
       region: 'eu-west-1',
