@@ -29,6 +29,16 @@ useCliRuntime((started) => {
   target = started;
 });
 
+/** Every consumer's queue and the archive's are empty (the archive is no order-effect service). */
+async function allDrained(): Promise<void> {
+  await drained(target, undefined, LOADED_DEADLINE_MS);
+  await eventually(
+    () => queueDepth(target, target.output('ArchiveQueueUrl')),
+    (n) => n === 0,
+    { timeoutMs: LOADED_DEADLINE_MS, what: 'archive queue drained' },
+  );
+}
+
 /** Waits until the archive table holds each event. */
 async function archived(events: readonly OrderPlaced[]): Promise<void> {
   const archive = target.output('ArchiveEffectTableName');
@@ -97,12 +107,7 @@ describe.skipIf(targetKind() !== 'embedded')(
         );
         await target.sqs.send(new PurgeQueueCommand({ QueueUrl: queueUrl }));
         await target.startConsumer(service);
-        await drained(target, undefined, LOADED_DEADLINE_MS);
-        await eventually(
-          () => queueDepth(target, target.output('ArchiveQueueUrl')),
-          (n) => n === 0,
-          { timeoutMs: LOADED_DEADLINE_MS, what: 'archive queue drained' },
-        );
+        await allDrained();
         const counts = () => Promise.all(events.map((e) => effectCount(target, service, e)));
         expect(await counts()).toEqual([0, 0, 0, 0, 0]);
         const names = SERVICES.map((s) => s.name);
@@ -169,12 +174,7 @@ describe.skipIf(targetKind() !== 'embedded')(
           );
         }
         await archived(events);
-        await drained(target, undefined, LOADED_DEADLINE_MS);
-        await eventually(
-          () => queueDepth(target, target.output('ArchiveQueueUrl')),
-          (n) => n === 0,
-          { timeoutMs: LOADED_DEADLINE_MS, what: 'archive queue drained' },
-        );
+        await allDrained();
 
         const reservations = () => Promise.all(events.map((e) => effectCount(target, service, e)));
         const stock = () => Promise.all(skus.map((sku) => stockAvailable(target, sku)));

@@ -9,6 +9,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { formatChaosReport, NO_REASON, runChaos } from '../../../bench/chaos-scenario.ts';
+import { FAULT_KINDS } from '../../../local/fault-plan.ts';
 import { CHAOS_TIME_SCALE, targetKind } from './target.ts';
 
 const ORDERS = 120;
@@ -37,14 +38,8 @@ export function chaosTest(seed: number): void {
           });
           const table = formatChaosReport(report);
           console.log(table);
-          for (const kind of [
-            'throttle',
-            'error500',
-            'outage',
-            'appliedThen500',
-            'killSandbox',
-            'hang',
-          ] as const) {
+          // Every kind the fault plan knows: a kind added there must be injected here too.
+          for (const kind of FAULT_KINDS) {
             expect(report.injected[kind], `${kind} injected\n${table}`).toBeGreaterThan(0);
           }
           for (const s of report.services) {

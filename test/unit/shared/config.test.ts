@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { readConsumerConfig, readOrderApiConfig } from '../../../lambdas/shared/config.ts';
 import { ConfigurationError } from '../../../lambdas/shared/errors.ts';
+import { thrownMessage } from '../helpers/errors.ts';
 
 describe('config', () => {
   it('reads a complete consumer environment', () => {
@@ -56,28 +57,20 @@ describe('config', () => {
       serviceName: 'email',
       idempotencyExpirySeconds: 60,
     });
-    const messageOf = (fn: () => unknown): string => {
-      try {
-        fn();
-      } catch (error) {
-        return (error as Error).message;
-      }
-      return '';
-    };
     expect(
-      messageOf(() =>
+      thrownMessage(() =>
         readConsumerConfig({ ...complete, SERVICE_NAME: '  ', IDEMPOTENCY_EXPIRY_SECONDS: '0' }),
       ),
     ).toBe(
       'consumer configuration: SERVICE_NAME is not set; IDEMPOTENCY_EXPIRY_SECONDS must be a positive integer (got "0")',
     );
-    expect(messageOf(() => readConsumerConfig({ ...complete, IDEMPOTENCY_EXPIRY_SECONDS: '' }))).toBe(
+    expect(thrownMessage(() => readConsumerConfig({ ...complete, IDEMPOTENCY_EXPIRY_SECONDS: '' }))).toBe(
       'consumer configuration: IDEMPOTENCY_EXPIRY_SECONDS is not set',
     );
     expect(() => readConsumerConfig({ ...complete, IDEMPOTENCY_EXPIRY_SECONDS: ' ' })).toThrow(
       expect.objectContaining({ variables: ['IDEMPOTENCY_EXPIRY_SECONDS'] }),
     );
-    expect(messageOf(() => readOrderApiConfig({ TOPIC_ARN: 'arn:t', MAX_BODY_BYTES: '1.5' }))).toBe(
+    expect(thrownMessage(() => readOrderApiConfig({ TOPIC_ARN: 'arn:t', MAX_BODY_BYTES: '1.5' }))).toBe(
       'order API configuration: MAX_BODY_BYTES must be a positive integer (got "1.5")',
     );
     expect(readOrderApiConfig({ TOPIC_ARN: 'arn:t', MAX_BODY_BYTES: '1024' }).maxBodyBytes).toBe(1024);

@@ -11,6 +11,7 @@ import {
   parseOrderPlaced,
 } from '../../../lambdas/shared/contract.ts';
 import { ContractViolationError } from '../../../lambdas/shared/errors.ts';
+import { thrownMessage } from '../helpers/errors.ts';
 import { sampleEvent, sampleOrder } from '../helpers/orders.ts';
 
 /** The issues a call throws, or fails the test if it does not throw a ContractViolationError. */
@@ -300,21 +301,13 @@ describe('contract issues, exactly', () => {
   });
 
   it('summarises what was invalid: an order, an event, or a body that is not JSON', () => {
-    const messageOf = (fn: () => unknown): string => {
-      try {
-        fn();
-      } catch (error) {
-        return (error as Error).message;
-      }
-      return '';
-    };
-    expect(messageOf(() => parseOrderInput(sampleOrder({ currency: 'x' })))).toBe(
+    expect(thrownMessage(() => parseOrderInput(sampleOrder({ currency: 'x' })))).toBe(
       'invalid order: currency: must be an ISO 4217 code (3 upper-case letters)',
     );
-    expect(messageOf(() => parseOrderPlaced(JSON.stringify({ ...sampleEvent(), source: '' })))).toMatch(
+    expect(thrownMessage(() => parseOrderPlaced(JSON.stringify({ ...sampleEvent(), source: '' })))).toMatch(
       /^invalid OrderPlaced: source: /,
     );
-    expect(messageOf(() => parseOrderPlaced('{'))).toMatch(
+    expect(thrownMessage(() => parseOrderPlaced('{'))).toMatch(
       /^invalid OrderPlaced: \(body\): not valid JSON \(/,
     );
   });
