@@ -1,9 +1,9 @@
 /**
- * Counts what an order costs, from the calls the endpoint proxy observed at the emulators, the
+ * Counts what an order costs, from the calls observed at the emulators, the
  * invocations the function hosts ran and the lines the functions logged; turns the counts into
  * billable {@link Usage}. No I/O: the bench feeds it, test/bench/meter.test.ts checks it.
  */
-import type { ObservedCall } from '../local/endpoint-proxy.ts';
+import type { ObservedCall } from '../local/call-observer.ts';
 import {
   billableRequests,
   dynamodbReadUnits,

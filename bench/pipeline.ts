@@ -1,14 +1,14 @@
 /**
  * Benchmark of the embedded runtime and what the pattern costs on AWS (`npm run bench`).
  *
- * Phases, on one fresh runtime with the endpoint proxy counting every call at the emulators:
+ * Phases, on one fresh runtime whose emulators count every call they answer:
  * 1. cold: one order on fresh sandboxes (cold start, reported apart), then the pre-warm of every
  *    other sandbox the pollers may use (their inits reported apart; `--no-prewarm` skips it);
  * 2. steady: `--orders` orders at `--rate`/s (PublishBatch per 100 ms tick): warm p50/p99 latency;
  * 3. api: `--api-orders` orders through POST /orders (API → order API function → SNS Publish);
  * 4. burst: `--burst` orders published at once: orders/s and CPU ms per order;
  * 5. raw emulator rates (`--raw`, 0 skips).
- * Requests per order per service come from the endpoint proxy's observer, invocations and durations
+ * Requests per order per service come from the emulators' call observer, invocations and durations
  * from the function hosts, log bytes from what the functions print; cost per million orders from
  * those counts and bench/aws-prices.ts. Figures are printed as markdown, never asserted.
  */
@@ -37,8 +37,8 @@ import { synthIfStale } from '../cli/synth.ts';
 import { SERVICES as SERVICE_CONFIGS } from '../infra/config.ts';
 import { buildOrderPlaced, type OrderPlaced } from '../lambdas/shared/contract.ts';
 import { publishOrderPlaced, toPublishInput } from '../lambdas/shared/publisher.ts';
+import type { ObservedCall } from '../local/call-observer.ts';
 import { waitForLocalTable } from '../local/emulators.ts';
-import type { ObservedCall } from '../local/endpoint-proxy.ts';
 import type { OutputLine } from '../local/function-host.ts';
 import { type LocalRuntime, startLocalRuntime } from '../local/local-runtime.ts';
 import { EVENT_SOURCE_MAPPING_CALLER } from '../local/runner.ts';
@@ -491,7 +491,8 @@ async function main(): Promise<void> {
     // Lambda's long poll: receives per order as on AWS (close() aborts the polls in flight).
     waitTimeSeconds: LONG_POLL_SECONDS,
     echo: onOutput,
-    endpointProxy: { observers: [onCall] },
+    // Counted where the calls are answered: no proxy hop adds its CPU to what is measured.
+    observers: [onCall],
   });
   const sns = new SNSClient(runtime.emulators.clientConfig('sns'));
   try {

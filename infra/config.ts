@@ -13,11 +13,13 @@ import { ARCHIVE_RETENTION_DAYS, ARCHIVE_SERVICE } from '../lambdas/archive/arch
 import { EMAIL_SERVICE } from '../lambdas/email/email.ts';
 import { HIGH_VALUE_SERVICE, HIGH_VALUE_THRESHOLD } from '../lambdas/high-value/high-value.ts';
 import { INVENTORY_SERVICE } from '../lambdas/inventory/inventory.ts';
+import { DEFAULT_RECORD_CONCURRENCY, MAX_RECORD_CONCURRENCY } from '../lambdas/shared/config.ts';
 import { OrderEventsError } from '../lambdas/shared/errors.ts';
 
 // Defined with the archive service (its items expire after it); the FIFO topic's ArchivePolicy
 // uses the same window, and validateConfig checks it against every idempotency expiry.
-export { ARCHIVE_RETENTION_DAYS };
+// Read by the consumers with this default when RECORD_CONCURRENCY is unset; the construct sets it.
+export { ARCHIVE_RETENTION_DAYS, DEFAULT_RECORD_CONCURRENCY };
 
 /**
  * Fields of the OrderPlaced event (dotted paths into the message body) a subscription may filter on.
@@ -90,6 +92,12 @@ export interface ServiceConfig {
    * {@link redeliveryHorizonSeconds}.
    */
   readonly idempotencyExpirySeconds: number;
+  /**
+   * Records of one batch the function processes at once (standard queues; FIFO records run one at a
+   * time, in order). 1–50: beyond the AWS SDK's 50 sockets, more only wait inside the SDK.
+   * @default 5 (DEFAULT_RECORD_CONCURRENCY in lambdas/shared/config.ts, which says why)
+   */
+  readonly recordConcurrency?: number;
   /**
    * Requested visibility timeout; the construct raises it to 6 × timeout + batching window when lower.
    * @default 0 (the computed minimum is used)
@@ -476,6 +484,11 @@ export function validateConfig(
     if (!isInt(s.maxConcurrency, 2, 1000)) {
       problems.push(
         `${label}: maxConcurrency ${s.maxConcurrency} must be an integer in 2..1000 (Lambda minimum is 2)`,
+      );
+    }
+    if (s.recordConcurrency !== undefined && !isInt(s.recordConcurrency, 1, MAX_RECORD_CONCURRENCY)) {
+      problems.push(
+        `${label}: recordConcurrency ${s.recordConcurrency} must be an integer in 1..${MAX_RECORD_CONCURRENCY} (the AWS SDK's socket pool; more records only wait inside it)`,
       );
     }
     if (!isInt(s.functionTimeoutSeconds, 1, 900)) {

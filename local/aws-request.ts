@@ -58,8 +58,18 @@ export interface ArnContext {
   readonly accountId: string;
 }
 
-type Headers = Readonly<Record<string, string | readonly string[] | undefined>>;
-type Json = Record<string, unknown>;
+/** Request headers, as `node:http` gives them. */
+export type RequestHeaders = Readonly<Record<string, string | readonly string[] | undefined>>;
+
+/** The headers {@link parseAwsRequest} reads: all an observer needs to forward of a request. */
+export const REQUEST_HEADERS_READ = [
+  'authorization',
+  'x-amz-target',
+  'x-amz-security-token',
+  'amz-sdk-invocation-id',
+  'amz-sdk-request',
+] as const;
+type Json = Readonly<Record<string, unknown>>;
 
 const DYNAMODB_WRITES = new Set([
   'PutItem',
@@ -101,7 +111,7 @@ const SQS_IAM_ACTION: Readonly<Record<string, string>> = {
 };
 const SNS_IAM_ACTION: Readonly<Record<string, string>> = { PublishBatch: 'Publish' };
 
-function header(headers: Headers, name: string): string | undefined {
+function header(headers: RequestHeaders, name: (typeof REQUEST_HEADERS_READ)[number]): string | undefined {
   const value = headers[name];
   return Array.isArray(value) ? value[0] : (value as string | undefined);
 }
@@ -117,10 +127,16 @@ export function credentialOf(authorization: string | undefined): {
     : { accessKeyId: 'anonymous', service: undefined };
 }
 
-/** Parses one request (headers + raw body). Never throws: what it cannot read stays `unknown`. */
+/**
+ * A request body: the raw text, or the object a server already decoded it into (the JSON document,
+ * or the query form as name → value), which spares decoding it twice.
+ */
+export type RequestBody = string | Readonly<Record<string, unknown>>;
+
+/** Parses one request (headers + body). Never throws: what it cannot read stays `unknown`. */
 export function parseAwsRequest(
-  headers: Headers,
-  body: string,
+  headers: RequestHeaders,
+  body: RequestBody,
   context: ArnContext,
   partitionKeyOf: PartitionKeyOf = () => undefined,
 ): ParsedRequest {
@@ -151,10 +167,9 @@ export function parseAwsRequest(
     params = parseJson(body);
   } else {
     // Query protocol: the credential scope says which service the form is for.
-    const form = new URLSearchParams(body);
-    action = form.get('Action') ?? 'unknown';
+    params = typeof body === 'string' ? Object.fromEntries(new URLSearchParams(body).entries()) : body;
+    action = typeof params.Action === 'string' ? params.Action : 'unknown';
     service = credential.service === 'sns' ? 'sns' : credential.service === 'sqs' ? 'sqs' : 'unknown';
-    params = Object.fromEntries(form.entries());
   }
   const authorizations =
     service === 'dynamodb'
@@ -195,7 +210,8 @@ export function parseAwsRequest(
   };
 }
 
-function parseJson(body: string): Json {
+function parseJson(body: RequestBody): Json {
+  if (typeof body !== 'string') return body;
   try {
     const value = JSON.parse(body) as unknown;
     return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Json) : {};

@@ -13,6 +13,13 @@ import { buildApp } from 'fauxqs';
 import { S3Store } from 'fauxqs/dist/s3/s3Store.js';
 import { SnsStore } from 'fauxqs/dist/sns/snsStore.js';
 import { SqsStore } from 'fauxqs/dist/sqs/sqsStore.js';
+import {
+  type AnsweredRequest,
+  type CallObserver,
+  CallObservers,
+  CallTap,
+  TableKeys,
+} from './call-observer.ts';
 import type { DynaliteStopMessage, DynaliteWorkerData, DynaliteWorkerMessage } from './dynalite-worker.ts';
 import { LocalRuntimeError } from './errors.ts';
 import { trackInFlight } from './http-shutdown.ts';
@@ -82,6 +89,13 @@ export interface StartEmulatorsOptions {
    * @default true
    */
   readonly snsSqs?: boolean;
+  /**
+   * Observers of every call the emulators answer, seen at the emulators themselves (no hop in
+   * between): caller, sandbox, action, resources, `dynamodb:LeadingKeys`, status. `stop()` delivers
+   * the calls still being recorded, then rejects with what the observers threw, if they threw.
+   * @default none (nothing is recorded)
+   */
+  readonly observers?: readonly CallObserver[];
 }
 
 const LOOPBACK = '127.0.0.1';
@@ -97,6 +111,10 @@ let signalHandlersInstalled = false;
 export async function startEmulators(options: StartEmulatorsOptions = {}): Promise<Emulators> {
   const { dynamodb = true, snsSqs = true } = options;
   const closers: Array<() => Promise<void>> = [];
+  const observers = options.observers === undefined ? undefined : new CallObservers(options.observers);
+  // Created once DynamoDB listens (its key schemas are read from it); nothing is answered before.
+  let tap: CallTap | undefined;
+  const record = (request: AnsweredRequest): void => tap?.record(request);
   try {
     let snsSqsEndpoint = closedEndpoint();
     if (snsSqs) {
@@ -110,6 +128,18 @@ export async function startEmulators(options: StartEmulatorsOptions = {}): Promi
         defaultRegion: LOCAL_REGION,
         stores: { sqsStore, snsStore: new SnsStore(), s3Store: new S3Store() },
       });
+      if (observers !== undefined) {
+        app.addHook('onResponse', (request, reply, done) => {
+          // fauxqs decoded the body already (JSON document, or query form as name → value).
+          const body = request.body;
+          record({
+            headers: request.headers,
+            body: typeof body === 'string' || isRecord(body) ? body : '',
+            status: reply.statusCode,
+          });
+          done();
+        });
+      }
       // fauxqs' own startFauxqs() binds 0.0.0.0; listening ourselves keeps it on loopback.
       const address = await app.listen({ port: 0, host: LOOPBACK });
       const inFlight = trackInFlight(app.server);
@@ -125,7 +155,7 @@ export async function startEmulators(options: StartEmulatorsOptions = {}): Promi
 
     let dynamodbEndpoint = closedEndpoint();
     if (dynamodb) {
-      const dynalite = await startDynaliteWorker();
+      const dynalite = await startDynaliteWorker(observers === undefined ? undefined : record);
       closers.push(dynalite.stop);
       dynamodbEndpoint = `http://${LOOPBACK}:${dynalite.port}`;
     }
@@ -135,6 +165,26 @@ export async function startEmulators(options: StartEmulatorsOptions = {}): Promi
       sqs: snsSqsEndpoint,
       dynamodb: dynamodbEndpoint,
     };
+    if (observers !== undefined) {
+      const tableKeys = new TableKeys({
+        endpoint: endpoints.dynamodb,
+        region: LOCAL_REGION,
+        credentials: LOCAL_CREDENTIALS,
+      });
+      const observing = new CallTap(
+        observers,
+        { region: LOCAL_REGION, accountId: LOCAL_ACCOUNT_ID },
+        tableKeys,
+      );
+      tap = observing;
+      // Runs first at stop (closers run in reverse): the calls answered so far are delivered while
+      // DynamoDB still answers the key-schema lookups they may wait for.
+      closers.push(async () => {
+        await observing.settled();
+        tableKeys.destroy();
+        observers.rethrow('observers of the emulators threw');
+      });
+    }
     let stopping: Promise<void> | undefined;
     const emulators: Emulators = {
       endpoints,
@@ -192,8 +242,10 @@ const DYNALITE_WORKER_FILE = new URL('./dynalite-worker.ts', import.meta.url);
  * Starts dynalite in its own worker thread; resolves once it listens. `stop()` asks it to answer
  * the requests it is handling and close its store, then ends the thread.
  */
-async function startDynaliteWorker(): Promise<{ port: number; stop: () => Promise<void> }> {
-  const workerData: DynaliteWorkerData = { host: LOOPBACK };
+async function startDynaliteWorker(
+  onAnswered?: (request: AnsweredRequest) => void,
+): Promise<{ port: number; stop: () => Promise<void> }> {
+  const workerData: DynaliteWorkerData = { host: LOOPBACK, observe: onAnswered !== undefined };
   // No execArgv: the parent's loaders (tsx under the bench) are not needed, Node strips the types.
   const worker = new Worker(DYNALITE_WORKER_FILE, { workerData, execArgv: [] });
   let failure: Error | undefined;
@@ -222,6 +274,11 @@ async function startDynaliteWorker(): Promise<{ port: number; stop: () => Promis
         worker.on('message', onMessage);
       }),
     ]);
+  if (onAnswered !== undefined) {
+    worker.on('message', (message: DynaliteWorkerMessage) => {
+      if (message.type === 'answered') onAnswered(message);
+    });
+  }
   let listening: DynaliteWorkerMessage;
   try {
     listening = await next('listening');
@@ -254,6 +311,10 @@ async function startDynaliteWorker(): Promise<{ port: number; stop: () => Promis
       return stopping;
     },
   };
+}
+
+function isRecord(value: unknown): value is Readonly<Record<string, unknown>> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value) && !Buffer.isBuffer(value);
 }
 
 function closedEndpoint(): string {

@@ -11,29 +11,10 @@
 import { randomUUID } from 'node:crypto';
 import { Agent, createServer, type IncomingMessage, request, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { type AwsService, type ParsedRequest, parseAwsRequest } from './aws-request.ts';
+import { type CallObserver, CallObservers, type ObservedCall, TableKeys } from './call-observer.ts';
 import { type Emulators, LOCAL_ACCOUNT_ID } from './emulators.ts';
 import { type FaultDecision, type FaultKind, FaultPlan, type FaultPlanOptions } from './fault-plan.ts';
-
-/** One call as the proxy saw it, delivered to observers once it was answered (or abandoned). */
-export interface ObservedCall extends ParsedRequest {
-  /** Order of arrival at the proxy, from 1. */
-  readonly seq: number;
-  /** The caller: the access key id (a function's logical id; `test` for the harness's own clients). */
-  readonly caller: string;
-  /** The sandbox that signed the call (its session token), if a sandbox did. */
-  readonly sandbox: string | undefined;
-  /** HTTP status returned to the caller; 0 when it got no answer (hang, killed sandbox). */
-  readonly status: number;
-  /** Whether the emulator received the request (false for faults answered by the proxy alone). */
-  readonly forwarded: boolean;
-  /** The fault injected into this call, if any. */
-  readonly fault: FaultKind | undefined;
-}
-
-/** Receives every {@link ObservedCall}. Exceptions it throws are collected and rethrown by `close()`. */
-export type CallObserver = (call: ObservedCall) => void;
 
 /** Options of {@link startEndpointProxy}. */
 export interface EndpointProxyOptions {
@@ -80,29 +61,12 @@ export async function startEndpointProxy(
   emulators: Emulators,
   options: EndpointProxyOptions = {},
 ): Promise<EndpointProxy> {
-  const observers = new Set<CallObserver>(options.observers ?? []);
-  const observerErrors: unknown[] = [];
+  const observers = new CallObservers(options.observers);
   const plan = options.faults === undefined ? undefined : new FaultPlan(options.faults);
   const agent = new Agent({ keepAlive: true });
-  const schemaClient = new DynamoDBClient(emulators.clientConfig('dynamodb'));
-  const partitionKeys = new Map<string, string>();
+  const tableKeys = new TableKeys(emulators.clientConfig('dynamodb'));
   const context = { region: emulators.region, accountId: LOCAL_ACCOUNT_ID };
   let seq = 0;
-
-  const learnPartitionKeys = async (parsed: ParsedRequest): Promise<void> => {
-    const tables = parsed.resources
-      .map((arn) => /:table\/([^/]+)/.exec(arn)?.[1])
-      .filter((t): t is string => t !== undefined && !partitionKeys.has(t));
-    for (const table of new Set(tables)) {
-      try {
-        const out = await schemaClient.send(new DescribeTableCommand({ TableName: table }));
-        const hash = out.Table?.KeySchema?.find((k) => k.KeyType === 'HASH')?.AttributeName;
-        if (hash !== undefined) partitionKeys.set(table, hash);
-      } catch {
-        // No such table (yet): the call itself will say so; no leading keys to report.
-      }
-    }
-  };
 
   const upstreamOf = (service: AwsService): URL =>
     new URL(service === 'dynamodb' ? emulators.endpoints.dynamodb : emulators.endpoints.sqs);
@@ -148,10 +112,10 @@ export async function startEndpointProxy(
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const body = Buffer.concat(chunks);
     const text = body.toString('utf8');
-    let parsed = parseAwsRequest(req.headers, text, context);
-    if (observers.size > 0 && parsed.service === 'dynamodb') {
-      await learnPartitionKeys(parsed);
-      parsed = parseAwsRequest(req.headers, text, context, (t) => partitionKeys.get(t));
+    let parsed = parseAwsRequest(req.headers, text, context, tableKeys.partitionKeyOf);
+    if (observers.size > 0 && tableKeys.needs(parsed)) {
+      await tableKeys.learn(parsed);
+      parsed = parseAwsRequest(req.headers, text, context, tableKeys.partitionKeyOf);
     }
     const call = { ...parsed, seq: ++seq, caller: parsed.accessKeyId, sandbox: parsed.sessionToken };
     const decision: FaultDecision | undefined = plan?.decide(parsed);
@@ -201,14 +165,7 @@ export async function startEndpointProxy(
         body: Buffer.from(`endpoint proxy: upstream failed: ${(error as Error).message}`),
       });
     } finally {
-      const observed: ObservedCall = { ...call, status, forwarded, fault: injected };
-      for (const observer of observers) {
-        try {
-          observer(observed);
-        } catch (error) {
-          observerErrors.push(error);
-        }
-      }
+      observers.notify({ ...call, status, forwarded, fault: injected } satisfies ObservedCall);
     }
   };
 
@@ -247,10 +204,7 @@ export async function startEndpointProxy(
     url,
     emulators: view,
     faults: plan,
-    observe: (observer) => {
-      observers.add(observer);
-      return () => observers.delete(observer);
-    },
+    observe: (observer) => observers.add(observer),
     stats: () => ({ calls: seq, injected: plan?.injected() }),
     close: () => {
       closing ??= (async () => {
@@ -259,10 +213,8 @@ export async function startEndpointProxy(
           server.close(() => resolve());
         });
         agent.destroy();
-        schemaClient.destroy();
-        if (observerErrors.length > 0) {
-          throw new AggregateError(observerErrors, 'endpoint proxy: observers threw');
-        }
+        tableKeys.destroy();
+        observers.rethrow('endpoint proxy: observers threw');
       })();
       return closing;
     },

@@ -4,6 +4,7 @@
  * tests and the benchmarks, so all three exercise exactly the same path.
  */
 import { type LocalApiServer, startApiServer } from './api-server.ts';
+import type { CallObserver } from './call-observer.ts';
 import { deployLocal } from './deploy/deploy-local.ts';
 import type { DeployLocalOptions, LocalDeployment } from './deploy/deployment.ts';
 import { type Emulators, startEmulators } from './emulators.ts';
@@ -21,6 +22,12 @@ export interface LocalRuntimeOptions extends Omit<DeployLocalOptions, 'apiEndpoi
    * @default false
    */
   readonly prewarm?: boolean;
+  /**
+   * Observers of every call the emulators answer, seen at the emulators (see `startEmulators`):
+   * counting costs no extra hop, and clients still talk to the emulators directly.
+   * @default none
+   */
+  readonly observers?: readonly CallObserver[];
   /**
    * Put an {@link EndpointProxy} between everything and the emulators, with these observers and
    * faults (see docs/local.md). Absent: no proxy, clients talk to the emulators directly.
@@ -46,7 +53,9 @@ export interface LocalRuntime {
 
 /** Starts emulators, deploys the stack, starts consumers and the API server. */
 export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Promise<LocalRuntime> {
-  const direct = await startEmulators();
+  const direct = await startEmulators(
+    options.observers === undefined ? {} : { observers: options.observers },
+  );
   let proxy: EndpointProxy | undefined;
   let emulators = direct;
   let api: LocalApiServer | undefined;

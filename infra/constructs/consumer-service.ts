@@ -11,6 +11,7 @@ import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import {
   type AttributeFilter,
+  DEFAULT_RECORD_CONCURRENCY,
   DLQ_RETENTION_SECONDS,
   effectiveVisibilityTimeoutSeconds,
   type FilterPolicy,
@@ -236,6 +237,7 @@ export class ConsumerService extends Construct {
         IDEMPOTENCY_EXPIRY_SECONDS: String(service.idempotencyExpirySeconds),
         EFFECT_TABLE_NAME: this.effectTable.tableName,
         DLQ_URL: this.deadLetterQueue.queueUrl,
+        RECORD_CONCURRENCY: String(service.recordConcurrency ?? DEFAULT_RECORD_CONCURRENCY),
         ...(service.sendsEmail === true ? { SES_FROM_ADDRESS: sender ?? '' } : {}),
       },
     });

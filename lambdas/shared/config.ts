@@ -13,6 +13,8 @@ export interface ConsumerConfig {
   readonly idempotencyExpirySeconds: number;
   readonly effectTableName: string;
   readonly dlqUrl: string;
+  /** Records of one batch processed at once (standard queues; FIFO records run one at a time). */
+  readonly recordConcurrency: number;
 }
 
 /** Settings of the order API function. */
@@ -20,6 +22,18 @@ export interface OrderApiConfig {
   readonly topicArn: string;
   readonly maxBodyBytes: number;
 }
+
+/**
+ * Default of {@link ConsumerConfig.recordConcurrency}. A 256 MB function has about a seventh of a
+ * vCPU: a handful of records in flight already keeps it busy while their calls wait on the network,
+ * and more only queue inside the SDK's connection pool with their timers running. Bounding it also
+ * keeps one large batch from queueing hundreds of requests at once in front of a shared DynamoDB
+ * partition (or, locally, in front of every other function on the same cores).
+ */
+export const DEFAULT_RECORD_CONCURRENCY = 5;
+
+/** Largest {@link ConsumerConfig.recordConcurrency}: the AWS SDK's default pool of 50 sockets. */
+export const MAX_RECORD_CONCURRENCY = 50;
 
 /** Default limit for an order API request body. */
 export const DEFAULT_MAX_BODY_BYTES = 65_536;
@@ -64,7 +78,8 @@ class EnvReader {
 }
 
 /**
- * Reads SERVICE_NAME, IDEMPOTENCY_TABLE_NAME, IDEMPOTENCY_EXPIRY_SECONDS, EFFECT_TABLE_NAME, DLQ_URL.
+ * Reads SERVICE_NAME, IDEMPOTENCY_TABLE_NAME, IDEMPOTENCY_EXPIRY_SECONDS, EFFECT_TABLE_NAME, DLQ_URL
+ * and RECORD_CONCURRENCY (default {@link DEFAULT_RECORD_CONCURRENCY}).
  * @throws ConfigurationError naming every missing or invalid variable
  */
 export function readConsumerConfig(env: Env = process.env): ConsumerConfig {
@@ -75,6 +90,7 @@ export function readConsumerConfig(env: Env = process.env): ConsumerConfig {
     idempotencyExpirySeconds: r.positiveInt('IDEMPOTENCY_EXPIRY_SECONDS'),
     effectTableName: r.required('EFFECT_TABLE_NAME'),
     dlqUrl: r.required('DLQ_URL'),
+    recordConcurrency: r.positiveInt('RECORD_CONCURRENCY', DEFAULT_RECORD_CONCURRENCY),
   });
 }
 

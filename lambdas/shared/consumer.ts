@@ -24,6 +24,7 @@ import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { type MessageAttributeValue, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import pLimit from 'p-limit';
 import { type ConsumerConfig, readConsumerConfig } from './config.ts';
 import { type OrderPlaced, parseOrderPlaced } from './contract.ts';
 import type { RecordOutcome } from './effects.ts';
@@ -365,7 +366,10 @@ export function createSqsConsumer(options: SqsConsumerOptions): SqsHandler {
           throwOnFullBatchFailure: false,
         });
       }
-      return await processPartialResponse(event, recordHandler, new BatchProcessor(EventType.SQS), {
+      // At most recordConcurrency records at once (BatchProcessor alone would start all of them).
+      const limit = pLimit(config.recordConcurrency);
+      const limitedHandler = (record: SQSRecord): Promise<void> => limit(() => recordHandler(record));
+      return await processPartialResponse(event, limitedHandler, new BatchProcessor(EventType.SQS), {
         context,
         throwOnFullBatchFailure: false,
       });

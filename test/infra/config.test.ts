@@ -56,7 +56,7 @@ describe('validateConfig', () => {
 
   it('reports every problem of a bad standard-queue config in ONE error', () => {
     const bad = [
-      svc({ name: 'Bad_Name', maxConcurrency: 1, idempotencyExpirySeconds: 3600 }),
+      svc({ name: 'Bad_Name', maxConcurrency: 1, idempotencyExpirySeconds: 3600, recordConcurrency: 51 }),
       svc({ name: 'big', batchSize: 50, maxBatchingWindowSeconds: 0, entry: 'lambdas/nope/handler.ts' }),
       svc({
         name: 'big',
@@ -91,6 +91,7 @@ describe('validateConfig', () => {
       /alarmEmail "not-an-email"/,
       /service "Bad_Name": name must be kebab-case/,
       /service "Bad_Name": maxConcurrency 1 must be an integer in 2\.\.1000/,
+      /service "Bad_Name": recordConcurrency 51 must be an integer in 1\.\.50 \(the AWS SDK's socket pool/,
       /service "Bad_Name": idempotencyExpirySeconds 3600 is shorter than the redelivery horizon 1555200/,
       /service "big": batchSize 50 > 10 needs maxBatchingWindowSeconds >= 1/,
       /service "big": entry lambdas\/nope\/handler\.ts does not exist/,

@@ -2,7 +2,13 @@ import { readFileSync } from 'node:fs';
 import type { CfnResource } from 'aws-cdk-lib';
 import { FLAGS } from 'aws-cdk-lib/cx-api';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { DLQ_RETENTION_SECONDS, METRICS_NAMESPACE, pascalCase, SERVICES } from '../../infra/config.ts';
+import {
+  DEFAULT_RECORD_CONCURRENCY,
+  DLQ_RETENTION_SECONDS,
+  METRICS_NAMESPACE,
+  pascalCase,
+  SERVICES,
+} from '../../infra/config.ts';
 import { type OrderEventsStack, PROJECT_ROOT } from '../../infra/stacks/order-events-stack.ts';
 import { ofType, type Resources, synthForTest } from './helpers.ts';
 
@@ -208,6 +214,7 @@ describe.each(SERVICES.map((s) => [s.name, s] as const))('service %s', (name, se
       IDEMPOTENCY_EXPIRY_SECONDS: String(service.idempotencyExpirySeconds),
       EFFECT_TABLE_NAME: ref(ids().table),
       DLQ_URL: ref(ids().dlq),
+      RECORD_CONCURRENCY: String(service.recordConcurrency ?? DEFAULT_RECORD_CONCURRENCY),
     });
     expect('SES_FROM_ADDRESS' in env).toBe(name === 'email');
     expect(fn.LoggingConfig).toEqual({ LogGroup: ref(ids().logGroup) });

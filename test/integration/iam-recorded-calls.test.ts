@@ -16,7 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigValidationError, stackName } from '../../infra/config.ts';
 import { toPublishInput } from '../../lambdas/shared/publisher.ts';
 import { readStackArtifact } from '../../local/assembly.ts';
-import type { ObservedCall } from '../../local/endpoint-proxy.ts';
+import type { ObservedCall } from '../../local/call-observer.ts';
 import { type LocalRuntime, startLocalRuntime } from '../../local/local-runtime.ts';
 import { EVENT_SOURCE_MAPPING_CALLER } from '../../local/runner.ts';
 import { synthForTest } from '../infra/helpers.ts';

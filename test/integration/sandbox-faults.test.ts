@@ -9,7 +9,7 @@ import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { ObservedCall } from '../../local/endpoint-proxy.ts';
+import type { ObservedCall } from '../../local/call-observer.ts';
 import type { FaultRule } from '../../local/fault-plan.ts';
 import { InvocationError } from '../../local/function-host.ts';
 import { type LocalRuntime, startLocalRuntime } from '../../local/local-runtime.ts';

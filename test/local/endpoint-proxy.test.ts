@@ -15,8 +15,9 @@ import {
 import { CreateTopicCommand, PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { CreateQueueCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { ObservedCall } from '../../local/call-observer.ts';
 import { type Emulators, LOCAL_ACCOUNT_ID, startEmulators } from '../../local/emulators.ts';
-import { type EndpointProxy, type ObservedCall, startEndpointProxy } from '../../local/endpoint-proxy.ts';
+import { type EndpointProxy, startEndpointProxy } from '../../local/endpoint-proxy.ts';
 import type { FaultRule } from '../../local/fault-plan.ts';
 
 let emulators: Emulators;

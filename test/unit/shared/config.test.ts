@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { readConsumerConfig, readOrderApiConfig } from '../../../lambdas/shared/config.ts';
+import {
+  DEFAULT_RECORD_CONCURRENCY,
+  readConsumerConfig,
+  readOrderApiConfig,
+} from '../../../lambdas/shared/config.ts';
 import { ConfigurationError } from '../../../lambdas/shared/errors.ts';
 import { thrownMessage } from '../helpers/errors.ts';
 
@@ -19,7 +23,22 @@ describe('config', () => {
       idempotencyExpirySeconds: 86400,
       effectTableName: 'fx',
       dlqUrl: 'http://q',
+      recordConcurrency: DEFAULT_RECORD_CONCURRENCY,
     });
+  });
+
+  it('reads RECORD_CONCURRENCY when set, and refuses one that is not a positive integer', () => {
+    const env = {
+      SERVICE_NAME: 'email',
+      IDEMPOTENCY_TABLE_NAME: 'idem',
+      IDEMPOTENCY_EXPIRY_SECONDS: '86400',
+      EFFECT_TABLE_NAME: 'fx',
+      DLQ_URL: 'http://q',
+    };
+    expect(readConsumerConfig({ ...env, RECORD_CONCURRENCY: '12' }).recordConcurrency).toBe(12);
+    expect(thrownMessage(() => readConsumerConfig({ ...env, RECORD_CONCURRENCY: '0' }))).toBe(
+      'consumer configuration: RECORD_CONCURRENCY must be a positive integer (got "0")',
+    );
   });
 
   it('names every missing or invalid variable in one error', () => {

@@ -1,5 +1,6 @@
 /** Consumer plumbing cases that need a configuration the real handlers do not have. */
 import { createHash, randomUUID } from 'node:crypto';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateQueueCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { METRICS_NAMESPACE } from '../../../infra/config.ts';
@@ -45,6 +46,7 @@ beforeAll(async () => {
     effectTableName: 'unused',
     // A queue that does not exist: the poison fast path cannot park anything.
     dlqUrl: `${emulators.endpoints.sqs}/${LOCAL_ACCOUNT_ID}/no-such-dlq-${randomUUID()}`,
+    recordConcurrency: 3,
   };
 });
 afterAll(async () => {
@@ -125,6 +127,48 @@ describe('createSqsConsumer', () => {
     expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: poison.messageId }] });
     expect(handled).toEqual([good.eventId]);
     expect(metrics.sums()).toEqual({ processed: 1, failed: 1 });
+  });
+
+  it('processes at most recordConcurrency records of a batch at once, and every record of it', async () => {
+    const events = Array.from({ length: 4 * config.recordConcurrency }, () => sampleEvent());
+    // Each record begins with the idempotency store's PutItem: counted, it says how many have begun.
+    const dynamodb = new DynamoDBClient(emulators.clientConfig('dynamodb'));
+    let begun = 0;
+    dynamodb.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (context.commandName === 'PutItemCommand') begun++;
+        return await next(args);
+      },
+      { step: 'initialize' },
+    );
+    let entered = 0;
+    let inFlight = 0;
+    let most = 0;
+    const seen: string[] = [];
+    const handler = createSqsConsumer({
+      service: 'probe',
+      config,
+      dynamodb,
+      sqs: clients.sqs,
+      handle: async (event) => {
+        entered++;
+        inFlight++;
+        most = Math.max(most, inFlight);
+        // Held until every record that has begun is in here: unbounded, that is all of them at once.
+        await until(() => entered === begun);
+        seen.push(event.eventId);
+        inFlight--;
+        return { outcome: 'applied' as const };
+      },
+    });
+    try {
+      const response = await handler(sqsEvent(...events.map((e) => eventRecord(e))), lambdaContext());
+      expect(response.batchItemFailures).toEqual([]);
+    } finally {
+      dynamodb.destroy();
+    }
+    expect(seen.sort()).toEqual(events.map((e) => e.eventId).sort());
+    expect(most).toBe(config.recordConcurrency);
   });
 
   it('reports every record (not an error) when the whole batch fails', async () => {

@@ -21,7 +21,7 @@ import { dynamoReviewPort, reviewKey } from '../../../lambdas/high-value/adapter
 import { openReviewCase } from '../../../lambdas/high-value/high-value.ts';
 import { dynamoStockPort, reservationKey, stockKey } from '../../../lambdas/inventory/adapters.ts';
 import { reserveInventory } from '../../../lambdas/inventory/inventory.ts';
-import type { ConsumerConfig } from '../../../lambdas/shared/config.ts';
+import { type ConsumerConfig, DEFAULT_RECORD_CONCURRENCY } from '../../../lambdas/shared/config.ts';
 import { createSqsConsumer, type HandledRecord, type SqsHandler } from '../../../lambdas/shared/consumer.ts';
 import type { OrderPlaced } from '../../../lambdas/shared/contract.ts';
 import { type Emulators, startEmulators } from '../../../local/emulators.ts';
@@ -247,6 +247,7 @@ async function consumerOf(service: string): Promise<{ c: ServiceCase; handler: S
         idempotencyExpirySeconds: 3600,
         effectTableName: 'unused',
         dlqUrl,
+        recordConcurrency: DEFAULT_RECORD_CONCURRENCY,
       };
       const handler = createSqsConsumer({
         service: c.service,
