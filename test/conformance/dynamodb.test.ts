@@ -17,6 +17,7 @@ import {
   DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
+  QueryCommand,
   TransactGetCommand,
   TransactWriteCommand,
   UpdateCommand,
@@ -151,6 +152,67 @@ function markedEffect(table: string, eventId: string): TransactItems {
 }
 
 const cases: ConformanceCase[] = [
+  {
+    // The embedded emulator reuses parsed expressions (patches/dynalite+4.0.0.patch): the same
+    // expression with new values must be evaluated with the new values, every time.
+    name: 'the same condition, update and key expressions with new values each time',
+    async run(b) {
+      const t = await b.table();
+      await b.seed(
+        t,
+        { pk: 'sku#9', sk: 'stock', available: 5 },
+        { pk: 'sku#10', sk: 'stock', available: 1 },
+      );
+      const take = (pk: string, q: number) =>
+        b.step((doc) =>
+          doc.send(
+            new UpdateCommand({
+              TableName: t,
+              Key: { pk, sk: 'stock' },
+              UpdateExpression: 'SET available = available - :q',
+              ConditionExpression: 'available >= :q',
+              ExpressionAttributeValues: { ':q': q },
+              ReturnValues: 'UPDATED_NEW',
+            }),
+          ),
+        );
+      await take('sku#9', 2);
+      await take('sku#9', 4);
+      await take('sku#9', 3);
+      await take('sku#10', 1);
+      for (const pk of ['sku#9', 'sku#10']) {
+        await b.step((doc) =>
+          doc.send(
+            new QueryCommand({
+              TableName: t,
+              KeyConditionExpression: 'pk = :p',
+              FilterExpression: 'available < :most',
+              ExpressionAttributeValues: { ':p': pk, ':most': 1 },
+            }),
+          ),
+        );
+      }
+      return b.outcome(t, [
+        { pk: 'sku#9', sk: 'stock' },
+        { pk: 'sku#10', sk: 'stock' },
+      ]);
+    },
+    documented: (o) =>
+      expect(o).toEqual({
+        steps: [
+          { ok: { Attributes: { available: 3 } } },
+          expect.objectContaining({ error: 'ConditionalCheckFailedException' }),
+          { ok: { Attributes: { available: 0 } } },
+          { ok: { Attributes: { available: 0 } } },
+          { ok: { Items: [{ pk: 'sku#9', sk: 'stock', available: 0 }], Count: 1, ScannedCount: 1 } },
+          { ok: { Items: [{ pk: 'sku#10', sk: 'stock', available: 0 }], Count: 1, ScannedCount: 1 } },
+        ],
+        state: [
+          { pk: 'sku#9', sk: 'stock', available: 0 },
+          { pk: 'sku#10', sk: 'stock', available: 0 },
+        ],
+      }),
+  },
   {
     name: 'a transaction applies every item, across tables',
     async run(b) {
