@@ -7,17 +7,18 @@ import {
 import { ConfigurationError } from '../../../lambdas/shared/errors.ts';
 import { thrownMessage } from '../helpers/errors.ts';
 
+/** Every variable a consumer needs, RECORD_CONCURRENCY left to its default. */
+const CONSUMER_ENV = {
+  SERVICE_NAME: 'email',
+  IDEMPOTENCY_TABLE_NAME: 'idem',
+  IDEMPOTENCY_EXPIRY_SECONDS: '86400',
+  EFFECT_TABLE_NAME: 'fx',
+  DLQ_URL: 'http://q',
+};
+
 describe('config', () => {
   it('reads a complete consumer environment', () => {
-    expect(
-      readConsumerConfig({
-        SERVICE_NAME: 'email',
-        IDEMPOTENCY_TABLE_NAME: 'idem',
-        IDEMPOTENCY_EXPIRY_SECONDS: '86400',
-        EFFECT_TABLE_NAME: 'fx',
-        DLQ_URL: 'http://q',
-      }),
-    ).toEqual({
+    expect(readConsumerConfig(CONSUMER_ENV)).toEqual({
       serviceName: 'email',
       idempotencyTableName: 'idem',
       idempotencyExpirySeconds: 86400,
@@ -28,15 +29,8 @@ describe('config', () => {
   });
 
   it('reads RECORD_CONCURRENCY when set, and refuses one that is not a positive integer', () => {
-    const env = {
-      SERVICE_NAME: 'email',
-      IDEMPOTENCY_TABLE_NAME: 'idem',
-      IDEMPOTENCY_EXPIRY_SECONDS: '86400',
-      EFFECT_TABLE_NAME: 'fx',
-      DLQ_URL: 'http://q',
-    };
-    expect(readConsumerConfig({ ...env, RECORD_CONCURRENCY: '12' }).recordConcurrency).toBe(12);
-    expect(thrownMessage(() => readConsumerConfig({ ...env, RECORD_CONCURRENCY: '0' }))).toBe(
+    expect(readConsumerConfig({ ...CONSUMER_ENV, RECORD_CONCURRENCY: '12' }).recordConcurrency).toBe(12);
+    expect(thrownMessage(() => readConsumerConfig({ ...CONSUMER_ENV, RECORD_CONCURRENCY: '0' }))).toBe(
       'consumer configuration: RECORD_CONCURRENCY must be a positive integer (got "0")',
     );
   });
