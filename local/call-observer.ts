@@ -164,7 +164,7 @@ export class CallTap {
   private readonly context: ArnContext;
   private readonly tableKeys: TableKeys;
   private seq = 0;
-  private learning = 0;
+  private waiting = 0;
   private tail: Promise<void> = Promise.resolve();
 
   constructor(observers: CallObservers, context: ArnContext, tableKeys: TableKeys) {
@@ -190,16 +190,16 @@ export class CallTap {
         forwarded: true,
         fault: undefined,
       });
-    if (this.learning === 0 && !this.tableKeys.needs(parsed)) {
+    if (this.waiting === 0 && !this.tableKeys.needs(parsed)) {
       deliver(parsed);
       return;
     }
-    this.learning++;
+    this.waiting++;
     this.tail = this.tail
       .then(() => this.tableKeys.learn(parsed))
       .then(() => deliver(parse()))
       .finally(() => {
-        this.learning--;
+        this.waiting--;
       });
   };
 
