@@ -14,6 +14,7 @@ import {
   type RequestBody,
   type RequestHeaders,
 } from './aws-request.ts';
+import type { LocalClientConfig } from './emulators.ts';
 import type { FaultKind } from './fault-plan.ts';
 
 /** One call as it was seen, delivered to observers once it was answered (or abandoned). */
@@ -85,11 +86,7 @@ export class TableKeys {
   private readonly learning = new Map<string, Promise<void>>();
 
   /** @param clientConfig of a DynamoDB client talking to the emulator directly */
-  constructor(clientConfig: {
-    readonly endpoint: string;
-    readonly region: string;
-    readonly credentials: { readonly secretAccessKey: string };
-  }) {
+  constructor(clientConfig: LocalClientConfig) {
     this.client = new DynamoDBClient({
       ...clientConfig,
       credentials: {

@@ -165,26 +165,6 @@ export async function startEmulators(options: StartEmulatorsOptions = {}): Promi
       sqs: snsSqsEndpoint,
       dynamodb: dynamodbEndpoint,
     };
-    if (observers !== undefined) {
-      const tableKeys = new TableKeys({
-        endpoint: endpoints.dynamodb,
-        region: LOCAL_REGION,
-        credentials: LOCAL_CREDENTIALS,
-      });
-      const observing = new CallTap(
-        observers,
-        { region: LOCAL_REGION, accountId: LOCAL_ACCOUNT_ID },
-        tableKeys,
-      );
-      tap = observing;
-      // Runs first at stop (closers run in reverse): the calls answered so far are delivered while
-      // DynamoDB still answers the key-schema lookups they may wait for.
-      closers.push(async () => {
-        await observing.settled();
-        tableKeys.destroy();
-        observers.rethrow('observers of the emulators threw');
-      });
-    }
     let stopping: Promise<void> | undefined;
     const emulators: Emulators = {
       endpoints,
@@ -219,6 +199,22 @@ export async function startEmulators(options: StartEmulatorsOptions = {}): Promi
         return stopping;
       },
     };
+    if (observers !== undefined) {
+      const tableKeys = new TableKeys(emulators.clientConfig('dynamodb'));
+      const observing = new CallTap(
+        observers,
+        { region: LOCAL_REGION, accountId: LOCAL_ACCOUNT_ID },
+        tableKeys,
+      );
+      tap = observing;
+      // Runs first at stop (closers run in reverse): the calls answered so far are delivered while
+      // DynamoDB still answers the key-schema lookups they may wait for.
+      closers.push(async () => {
+        await observing.settled();
+        tableKeys.destroy();
+        observers.rethrow('observers of the emulators threw');
+      });
+    }
     running.add(emulators);
     installSignalHandlers();
     return emulators;
