@@ -19,7 +19,7 @@ import type { FaultKind } from './fault-plan.ts';
 
 /** One call as it was seen, delivered to observers once it was answered (or abandoned). */
 export interface ObservedCall extends ParsedRequest {
-  /** Order in which the observation point saw it, from 1 (arrival at the proxy; answer at an emulator). */
+  /** Order in which the observation point saw it, from 1 (arrival at the proxy; report from an emulator). */
   readonly seq: number;
   /** The caller: the access key id (a function's logical id; `test` for the harness's own clients). */
   readonly caller: string;
@@ -151,10 +151,11 @@ export interface AnsweredRequest {
 }
 
 /**
- * Turns the requests the emulators answered into {@link ObservedCall}s, in the order they were
- * answered. The calls of {@link TableKeys} itself are skipped. A DynamoDB call naming a table not
- * seen before waits for its key schema, and the calls after it wait their turn, so observers still
- * see them in order.
+ * Turns the requests the emulators answered into {@link ObservedCall}s, in the order they reach it:
+ * each emulator's in the order it answered them (dynalite's cross from its thread, so one answered
+ * just before an SQS call may arrive just after it). The calls of {@link TableKeys} itself are
+ * skipped. A DynamoDB call naming a table not seen before waits for its key schema, and the calls
+ * after it wait their turn, so that order is kept.
  */
 export class CallTap {
   private readonly observers: CallObservers;
